@@ -1,0 +1,54 @@
+"""The `gpufleet` console command.
+
+Sub-commands live one per module in `bootstrap/commands/` and are imported only when invoked,
+so `gpufleet --help` never pays for `pulumi`/`pulumi_oci` imports (seconds).
+
+Exit codes shared by every sub-command:
+  0 success · 1 a node/check/policy failed · 2 bad input (config, inventory, usage)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+# name -> (module under bootstrap.commands, short help). Keep this table the only registry.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("plan", "Validate a stack config and show what it would build (offline)."),
+    "validate": ("validate", "Validate a stack config and list every problem at once."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, _ = COMMANDS[cmd_name]
+        module = importlib.import_module(f"bootstrap.commands.{module_name}")
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table, so listing commands imports none of them.
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gpufleet")
+def cli() -> None:
+    """gpufleet: LLM-training GPU superclusters on OCI, as code."""
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="gpufleet", standalone_mode=True))
+
+
+if __name__ == "__main__":
+    main()
