@@ -16,6 +16,7 @@ import click
 
 # name -> (module under bootstrap.commands, short help). Keep this table the only registry.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "facts": ("facts", "Parse recorded node outputs into typed facts (offline)."),
     "plan": ("plan", "Validate a stack config and show what it would build (offline)."),
     "validate": ("validate", "Validate a stack config and list every problem at once."),
 }

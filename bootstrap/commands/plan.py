@@ -1,0 +1,105 @@
+"""`gpufleet plan`: what a stack would build, offline (Pulumi mock runtime, preview mode)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bootstrap.commands._common import config_errors, stack_config_option
+
+# Per resource type, the inputs worth a glance in the tree (dotted paths into camelCase inputs).
+KEY_INPUTS: dict[str, tuple[str, ...]] = {
+    "oci:Core/vcn:Vcn": ("cidrBlocks",),
+    "oci:Core/subnet:Subnet": ("cidrBlock", "prohibitPublicIpOnVnic"),
+    "oci:Core/networkSecurityGroupSecurityRule:NetworkSecurityGroupSecurityRule": (
+        "direction", "protocol", "source", "destination", "tcpOptions.destinationPortRange.min"),
+    "oci:Core/instanceConfiguration:InstanceConfiguration": (
+        "instanceDetails.launchDetails.shape",
+        "instanceDetails.launchDetails.sourceDetails.bootVolumeSizeInGbs"),
+    "oci:Core/clusterNetwork:ClusterNetwork": ("instancePools.0.size",),
+    "oci:Core/computeGpuMemoryCluster:ComputeGpuMemoryCluster": ("size",),
+    "oci:Core/instance:Instance": ("shape", "createVnicDetails.assignPublicIp"),
+    "oci:FileStorage/export:Export": ("path",),
+    "oci:ObjectStorage/bucket:Bucket": ("name", "accessType", "versioning"),
+}
+
+
+def _dig(inputs: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(inputs, list) and part.isdigit() and int(part) < len(inputs):
+            inputs = inputs[int(part)]
+        elif isinstance(inputs, dict) and part in inputs:
+            inputs = inputs[part]
+        else:
+            return None
+    return inputs
+
+
+def _label(res: dict[str, Any]) -> str:
+    short_type = res["type"].rsplit(":", 1)[-1]
+    parts = [f"[bold]{res['name']}[/] [dim]{short_type}[/]"]
+    for path in KEY_INPUTS.get(res["type"], ()):
+        value = _dig(res["inputs"], path)
+        if value is not None:
+            parts.append(f"{path.rsplit('.', 1)[-1]}={value}")
+    if res["protect"]:
+        parts.append("[yellow]protected[/]")
+    return " ".join(parts)
+
+
+def _print_human(plan: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.tree import Tree
+
+    # Off a terminal rich defaults to 80 columns, which wraps shape names; logs are wide.
+    console = Console() if sys.stdout.isatty() else Console(width=140)
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    for res in plan.resources:
+        by_parent.setdefault(res["parent"], []).append(res)
+    root = Tree(f"[bold]stack {plan.config.cluster_name}[/] ({len(plan.resources)} resources)")
+
+    def add(node: Tree, parent: str | None) -> None:
+        for res in by_parent.get(parent, []):
+            add(node.add(_label(res)), res["name"])
+
+    add(root, None)
+    console.print(root)
+
+    def fmt(v: float | None, spec: str = ",.2f") -> str:
+        return "n/a" if v is None else format(v, spec)
+
+    cap = plan.capacity
+    table = Table(title="Capacity")
+    for col in ("pool", "shape", "nodes", "GPUs", "GPU model", "RDMA Tb/s/node", "$/hour", "kW"):
+        table.add_column(col, justify="left" if col in ("pool", "shape", "GPU model") else "right")
+    for p in cap.pools:
+        table.add_row(p.name, p.shape, f"{p.nodes:,}", f"{p.gpus:,}", p.gpu_model,
+                      fmt(p.rdma_tbps_per_node, ".1f"), fmt(p.usd_per_hour), fmt(p.kw, ",.1f"))
+    table.add_row("total", "", f"{sum(p.nodes for p in cap.pools):,}", f"{cap.total_gpus:,}", "",
+                  "", fmt(cap.total_usd_per_hour), fmt(cap.total_kw, ",.1f"), style="bold")
+    console.print(table)
+    console.print("[dim]$/hour: list prices; kW: maximum node power of the matching NVIDIA "
+                  "reference system (see infra/shapes.py); n/a: no public source.[/]")
+
+
+@click.command("plan")
+@stack_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the deterministic JSON manifest.")
+def command(stack_config: Path | None, as_json: bool) -> None:
+    """Validate a stack config and show the resources and capacity it would create.
+
+    Runs the real Pulumi program under Pulumi's mock runtime in preview mode: no credentials,
+    no network, nothing created.
+    """
+    from infra.offline.plan import EXAMPLE_STACK, run_plan
+
+    with config_errors():
+        plan = run_plan(stack_config or EXAMPLE_STACK)
+    if as_json:
+        click.echo(plan.to_json(), nl=False)
+    else:
+        _print_human(plan)

@@ -1,0 +1,22 @@
+"""`gpufleet validate`: check a stack config and list every problem at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bootstrap.commands._common import config_errors, stack_config_option
+
+
+@click.command("validate")
+@stack_config_option
+def command(stack_config: Path | None) -> None:
+    """Validate a stack config; exit 2 with every problem listed if it is not deployable."""
+    from infra.config import load_stack_file
+    from infra.offline.plan import EXAMPLE_STACK
+
+    path = stack_config or EXAMPLE_STACK
+    with config_errors():
+        config = load_stack_file(path)
+    click.echo(f"{path}: ok ({len(config.pools)} pool(s), {config.total_nodes} nodes)")

@@ -1,0 +1,190 @@
+"""GpuPool: identical bare-metal GPU nodes on one RDMA fabric.
+
+    InstanceConfiguration (shape, image, keys, user_data, RDMA agent plugins)
+      + cluster_network mode: ClusterNetwork with one instance pool of `nodes`
+      + compute_cluster mode: ComputeCluster + one Instance per node, or, for NVL72 shapes,
+        one ComputeGpuMemoryCluster per GPU memory fabric (18 nodes per rack)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_oci.core as core
+
+from infra.config.rules import NODES_PER_GPU_MEMORY_FABRIC
+
+# Oracle Cloud Agent plugins an RDMA GPU node needs. Without the first two the RDMA ports get
+# no 802.1X auth and no addresses (oci-hpc PR #36: compute-cluster nodes had "no IP address
+# being assigned to the RoCEv2 interface"); the third feeds OCI's GPU/RDMA health metrics.
+# Names and states as oci-hpc @ b5285a68 cluster-network-configuration.tf sets them.
+RDMA_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("Compute HPC RDMA Authentication", "ENABLED"),
+    ("Compute HPC RDMA Auto-Configuration", "ENABLED"),
+    ("Compute RDMA GPU Monitoring", "ENABLED"),
+    # oci-hpc disables it on GPU nodes: OS updates must never move the driver underneath us.
+    ("OS Management Service Agent", "DISABLED"),
+)
+REQUIRED_PLUGINS = tuple(n for n, state in RDMA_PLUGINS if state == "ENABLED")
+
+
+@dataclass(frozen=True)
+class GpuPoolArgs:
+    compartment_id: str
+    availability_domain: pulumi.Input[str]
+    subnet_id: pulumi.Input[str]
+    nsg_id: pulumi.Input[str]
+    pool_name: str
+    shape: str
+    nodes: int
+    image_id: str
+    boot_volume_gb: int
+    mode: str  # "cluster_network" | "compute_cluster"
+    ssh_public_key: str
+    user_data_b64: str | None = None  # cloud-init for first-boot self-bootstrap
+    gpu_memory_fabric_ids: tuple[str, ...] = ()
+    protect: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def create_timeout_minutes(nodes: int) -> int:
+    """oci-hpc @ b5285a68 locals.tf: 30 minutes per started batch of 20 RDMA nodes."""
+    return ((nodes - nodes % 20) // 20 + 1) * 30
+
+
+def rack_sizes(nodes: int, fabrics: int) -> list[int]:
+    """Nodes per GPU memory cluster: full 18-node racks, the remainder in the last one."""
+    sizes = [min(NODES_PER_GPU_MEMORY_FABRIC, nodes - i * NODES_PER_GPU_MEMORY_FABRIC)
+             for i in range(fabrics)]
+    return [s for s in sizes if s > 0]
+
+
+class GpuPool(pulumi.ComponentResource):
+    instance_configuration: core.InstanceConfiguration
+    cluster_network: core.ClusterNetwork | None = None
+    compute_cluster: core.ComputeCluster | None = None
+
+    def __init__(
+        self, name: str, args: GpuPoolArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("gpufleet:pool:GpuPool", name, None, opts)
+        self.args = args
+        # Pools and their fabrics are protected: a config edit that would replace or destroy
+        # hundreds of GPUs fails instead (lift it with gpufleet:protect_pools: false).
+        guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        metadata = {"ssh_authorized_keys": args.ssh_public_key}
+        if args.user_data_b64:
+            metadata["user_data"] = args.user_data_b64
+        plugins = [
+            core.InstanceConfigurationInstanceDetailsLaunchDetailsAgentConfigPluginsConfigArgs(
+                name=n, desired_state=s)
+            for n, s in RDMA_PLUGINS
+        ]
+        launch = core.InstanceConfigurationInstanceDetailsLaunchDetailsArgs(
+            compartment_id=args.compartment_id,
+            availability_domain=args.availability_domain,
+            shape=args.shape,
+            display_name=f"{name}-node",
+            source_details=core.InstanceConfigurationInstanceDetailsLaunchDetailsSourceDetailsArgs(
+                source_type="image", image_id=args.image_id,
+                boot_volume_size_in_gbs=str(args.boot_volume_gb)),
+            create_vnic_details=core
+            .InstanceConfigurationInstanceDetailsLaunchDetailsCreateVnicDetailsArgs(
+                subnet_id=args.subnet_id, assign_public_ip=False, nsg_ids=[args.nsg_id]),
+            metadata=metadata,
+            agent_config=core.InstanceConfigurationInstanceDetailsLaunchDetailsAgentConfigArgs(
+                are_all_plugins_disabled=False, is_monitoring_disabled=False,
+                is_management_disabled=False, plugins_configs=plugins),
+            # IMDSv1 off: everything on the node uses /opc/v2 (oci-hpc does the same).
+            instance_options=core
+            .InstanceConfigurationInstanceDetailsLaunchDetailsInstanceOptionsArgs(
+                are_legacy_imds_endpoints_disabled=True),
+            freeform_tags=args.tags,
+        )
+        # Not protected on purpose: instance_details is ForceNew, so every image or user-data
+        # change must be able to replace it; the cluster network then updates its
+        # instance_configuration_id in place and only newly launched nodes use the new one.
+        self.instance_configuration = core.InstanceConfiguration(
+            f"{name}-ic",
+            core.InstanceConfigurationArgs(
+                compartment_id=args.compartment_id, display_name=f"{name}-ic",
+                instance_details=core.InstanceConfigurationInstanceDetailsArgs(
+                    instance_type="compute", launch_details=launch),
+                freeform_tags=args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        timeouts = pulumi.CustomTimeouts(create=f"{create_timeout_minutes(args.nodes)}m")
+        if args.mode == "cluster_network":
+            self._cluster_network(name, args, guarded, timeouts)
+        else:
+            self._compute_cluster(name, args, guarded, timeouts)
+        self.register_outputs({"id": self.id_output})
+
+    def _cluster_network(self, name: str, args: GpuPoolArgs, guarded: pulumi.ResourceOptions,
+                         timeouts: pulumi.CustomTimeouts) -> None:
+        self.cluster_network = core.ClusterNetwork(
+            f"{name}-cn",
+            core.ClusterNetworkArgs(
+                compartment_id=args.compartment_id,
+                display_name=f"{name}-cn",
+                instance_pools=[core.ClusterNetworkInstancePoolArgs(
+                    instance_configuration_id=self.instance_configuration.id,
+                    size=args.nodes, display_name=f"{name}-pool")],
+                # ForceNew in the provider: changing AD or subnet replaces every node.
+                placement_configuration=core.ClusterNetworkPlacementConfigurationArgs(
+                    availability_domain=args.availability_domain,
+                    primary_subnet_id=args.subnet_id),
+                freeform_tags=args.tags),
+            # Bare-metal RDMA pools take long to launch: oci-hpc's create timeout formula.
+            opts=pulumi.ResourceOptions.merge(guarded,
+                                              pulumi.ResourceOptions(custom_timeouts=timeouts)),
+        )
+        self.id_output = self.cluster_network.id
+
+    def _compute_cluster(self, name: str, args: GpuPoolArgs, guarded: pulumi.ResourceOptions,
+                         timeouts: pulumi.CustomTimeouts) -> None:
+        self.compute_cluster = core.ComputeCluster(
+            f"{name}-cc",
+            core.ComputeClusterArgs(
+                compartment_id=args.compartment_id,
+                availability_domain=args.availability_domain,
+                display_name=f"{name}-cc", freeform_tags=args.tags),
+            opts=guarded,
+        )
+        self.id_output = self.compute_cluster.id
+        self.instances: list[core.Instance] = []
+        self.memory_clusters: list[core.ComputeGpuMemoryCluster] = []
+        if args.gpu_memory_fabric_ids:
+            sizes = rack_sizes(args.nodes, len(args.gpu_memory_fabric_ids))
+            for i, (fabric, size) in enumerate(zip(args.gpu_memory_fabric_ids, sizes,
+                                                   strict=False)):
+                self.memory_clusters.append(core.ComputeGpuMemoryCluster(
+                    f"{name}-gmc-{i}",
+                    core.ComputeGpuMemoryClusterArgs(
+                        compartment_id=args.compartment_id,
+                        availability_domain=args.availability_domain,
+                        compute_cluster_id=self.compute_cluster.id,
+                        instance_configuration_id=self.instance_configuration.id,
+                        gpu_memory_fabric_id=fabric, size=size,
+                        display_name=f"{name}-gmc-{i}", freeform_tags=args.tags),
+                    opts=pulumi.ResourceOptions.merge(
+                        guarded, pulumi.ResourceOptions(custom_timeouts=timeouts)),
+                ))
+            return
+        for index in range(1, args.nodes + 1):
+            self.instances.append(core.Instance(
+                f"{name}-{index:04d}",
+                core.InstanceArgs(
+                    compartment_id=args.compartment_id,
+                    availability_domain=args.availability_domain,
+                    compute_cluster_id=self.compute_cluster.id,
+                    instance_configuration_id=self.instance_configuration.id,
+                    display_name=f"{name}-{index:04d}",
+                    create_vnic_details=core.InstanceCreateVnicDetailsArgs(
+                        subnet_id=args.subnet_id, assign_public_ip="false",
+                        nsg_ids=[args.nsg_id],
+                        hostname_label=f"{args.pool_name}-{index:04d}"),
+                    freeform_tags=args.tags),
+                opts=guarded,
+            ))

@@ -1,0 +1,102 @@
+"""`gpufleet plan`: run the real Pulumi program under Pulumi's mock runtime, in preview mode,
+and turn what it registered into a deterministic manifest.
+
+Manifest (JSON, keys sorted, same input -> byte-identical output):
+
+    {"resources": [{"type": "oci:Core/clusterNetwork:ClusterNetwork", "name": "dev-h100-cn",
+                    "parent": "dev-h100", "inputs": {...}, "protect": true}, ...],
+     "summary": {"pools": [{"name": "h100", "shape": "BM.GPU.H100.8", "nodes": 2, "gpus": 16,
+                            "usd_per_hour": 160.0, "kw": 20.4, ...}],
+                 "total_gpus": 16, "total_usd_per_hour": 160.0, "total_kw": 20.4}}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.capacity import Capacity, summarize
+from infra.config import StackConfig, load_stack_file
+from infra.config.load import to_pulumi_config
+from infra.offline.recorder import RecordingMocks, RecordingMonitor
+
+PROJECT = "gpufleet"
+EXAMPLE_STACK = Path(__file__).resolve().parents[2] / "Pulumi.example.yaml"
+
+
+@dataclass(frozen=True)
+class Plan:
+    config: StackConfig
+    resources: list[dict[str, Any]]
+    capacity: Capacity
+    outputs: dict[str, Any]
+
+    def manifest(self) -> dict[str, Any]:
+        summary = self.capacity.to_dict()
+        return {"resources": self.resources, "summary": summary}
+
+    def to_json(self) -> str:
+        return json.dumps(self.manifest(), indent=2, sort_keys=True) + "\n"
+
+
+def _urn_name(urn: str) -> str | None:
+    """The resource name in a URN; None for the root stack (top-level resources)."""
+    if not urn:
+        return None
+    type_chain, _, name = urn.rpartition("::")
+    return None if type_chain.endswith("pulumi:pulumi:Stack") else name
+
+
+def _run_program(config_map: dict[str, str], stack: str) -> tuple[RecordingMocks, dict[str, Any]]:
+    import pulumi
+    from pulumi.runtime import settings
+
+    from infra import program
+
+    mocks = RecordingMocks()
+    # One fresh event loop per run, installed before the mock runtime creates the root stack.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    # A fresh root stack per run: otherwise exports of an earlier run leak into this one.
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config_map)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True,
+                             monitor=RecordingMonitor(mocks))
+    try:
+        pulumi.runtime.test(program.main)()
+        outputs = _resolved_outputs()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return mocks, outputs
+
+
+def _resolved_outputs() -> dict[str, Any]:
+    from pulumi.runtime import settings
+
+    root = settings.get_root_resource()
+    return dict(getattr(root, "outputs", {}) or {}) if root is not None else {}
+
+
+def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:
+    """Validate `stack_file` (ConfigError lists every problem) and plan it offline."""
+    config = load_stack_file(stack_file)  # fails before any Pulumi import or resource
+    stack = Path(stack_file).name.removeprefix("Pulumi.").removesuffix(".yaml") or "stack"
+    mocks, outputs = _run_program(to_pulumi_config(stack_file), stack)
+    resources = []
+    for reg in mocks.registrations.values():
+        if reg.type == "pulumi:pulumi:Stack":
+            continue
+        resources.append({
+            "type": reg.type,
+            "name": reg.name,
+            "parent": _urn_name(reg.parent_urn),
+            "inputs": reg.inputs,
+            "protect": reg.protect,
+            **({"custom_timeouts": reg.custom_timeouts} if reg.custom_timeouts else {}),
+        })
+    resources.sort(key=lambda r: (r["type"], r["name"]))
+    return Plan(config, resources, summarize(config), outputs)
