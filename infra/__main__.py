@@ -7,6 +7,6 @@ from pathlib import Path
 # too when gpufleet is not pip-installed into the stack's virtualenv.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra.program import main  # noqa: E402
+from infra.program import main
 
 main()

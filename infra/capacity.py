@@ -39,16 +39,18 @@ def summarize(config: StackConfig) -> Capacity:
     for pool in config.pools:
         shape = pool.spec
         per_node = shape.usd_per_node_hour
-        pools.append(PoolCapacity(
-            name=pool.name,
-            shape=shape.name,
-            nodes=pool.nodes,
-            gpus=pool.gpus,
-            gpu_model=shape.gpu_model,
-            rdma_tbps_per_node=shape.rdma_tbps,
-            usd_per_hour=None if per_node is None else round(per_node * pool.nodes, 2),
-            kw=None if shape.node_max_kw is None else round(shape.node_max_kw * pool.nodes, 3),
-        ))
+        pools.append(
+            PoolCapacity(
+                name=pool.name,
+                shape=shape.name,
+                nodes=pool.nodes,
+                gpus=pool.gpus,
+                gpu_model=shape.gpu_model,
+                rdma_tbps_per_node=shape.rdma_tbps,
+                usd_per_hour=None if per_node is None else round(per_node * pool.nodes, 2),
+                kw=None if shape.node_max_kw is None else round(shape.node_max_kw * pool.nodes, 3),
+            )
+        )
     return Capacity(
         pools=tuple(pools),
         total_gpus=sum(p.gpus for p in pools),

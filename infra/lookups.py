@@ -24,7 +24,8 @@ def availability_domain(compartment_id: str, ad: int | str) -> pulumi.Input[str]
         if len(names) < ad:
             raise ValueError(
                 f"gpufleet:availability_domain = {ad}: the region has only {len(names)} "
-                f"availability domain(s); use 1..{len(names)} or the full AD name")
+                f"availability domain(s); use 1..{len(names)} or the full AD name"
+            )
         return names[ad - 1]
 
     return result.apply(pick)
@@ -40,12 +41,14 @@ def join_node_addresses(
     Three list lookups per pool instead of one per node: instances of the cluster network,
     VNIC attachments (instance -> VNIC) and the node subnet's private IPs (VNIC -> address).
     """
-    vnic_of = {a["instance_id"]: a["vnic_id"] for a in attachments
-               if a.get("state") in (None, "ATTACHED")}
+    vnic_of = {
+        a["instance_id"]: a["vnic_id"] for a in attachments if a.get("state") in (None, "ATTACHED")
+    }
     ip_of = {p["vnic_id"]: p["ip_address"] for p in private_ips if p.get("is_primary", True)}
     nodes = []
     for inst in instances:
         ip = ip_of.get(vnic_of.get(inst["id"], ""), "")
-        nodes.append({"name": inst.get("display_name") or inst["id"], "id": inst["id"],
-                      "private_ip": ip})
+        nodes.append(
+            {"name": inst.get("display_name") or inst["id"], "id": inst["id"], "private_ip": ip}
+        )
     return sorted(nodes, key=lambda n: n["name"])

@@ -16,28 +16,38 @@ from infra.config import ConfigError, StackConfig, from_pulumi_config
 from infra.config.model import Pool
 
 
-def _pool_nodes(pool: Pool, component: Any, config: StackConfig,
-                nodes_subnet_id: pulumi.Output[str], ad: pulumi.Input[str]) -> Any:
+def _pool_nodes(
+    pool: Pool,
+    component: Any,
+    config: StackConfig,
+    nodes_subnet_id: pulumi.Output[str],
+    ad: pulumi.Input[str],
+) -> Any:
     """[{name, id, private_ip}] for a pool's nodes, known only after `up` (unknown in preview)."""
     import pulumi_oci.core as core
 
     if component.cluster_network is not None:
+
         def lookup(cn_id: str) -> Any:
             if pulumi.runtime.is_dry_run():
                 return []  # nodes do not exist in a preview
             cid = config.compartment_id
-            insts = core.get_cluster_network_instances_output(cluster_network_id=cn_id,
-                                                              compartment_id=cid)
+            insts = core.get_cluster_network_instances_output(
+                cluster_network_id=cn_id, compartment_id=cid
+            )
             atts = core.get_vnic_attachments_output(compartment_id=cid, availability_domain=ad)
             ips = core.get_private_ips_output(subnet_id=nodes_subnet_id)
-            return pulumi.Output.all(insts.instances, atts.vnic_attachments, ips.private_ips) \
-                .apply(lambda r: lookups.join_node_addresses(*([vars(x) for x in part or []]
-                                                               for part in r)))
+            return pulumi.Output.all(insts.instances, atts.vnic_attachments, ips.private_ips).apply(
+                lambda r: lookups.join_node_addresses(
+                    *([vars(x) for x in part or []] for part in r)
+                )
+            )
+
         return component.cluster_network.id.apply(lookup)
     if getattr(component, "instances", None):
-        return pulumi.Output.all(*[
-            pulumi.Output.all(i.display_name, i.id, i.private_ip) for i in component.instances
-        ]).apply(lambda rows: [{"name": n, "id": i, "private_ip": ip} for n, i, ip in rows])
+        return pulumi.Output.all(
+            *[pulumi.Output.all(i.display_name, i.id, i.private_ip) for i in component.instances]
+        ).apply(lambda rows: [{"name": n, "id": i, "private_ip": ip} for n, i, ip in rows])
     return []  # GB200 memory clusters: list nodes with `oci compute-management` after up
 
 
@@ -51,32 +61,61 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
     name = config.cluster_name
     tags = config.cluster_tags
     plan = config.subnet_plan()
-    with_fs = config.storage.file_system is not None
+    file_system = config.storage.file_system
+    with_fs = file_system is not None
     ad = lookups.availability_domain(config.compartment_id, config.availability_domain)
 
-    network = Network(name, NetworkArgs(
-        compartment_id=config.compartment_id, cluster_name=name, vcn_cidr=config.vcn_cidr,
-        bastion_cidr=str(plan["bastion"]), nodes_cidr=str(plan["nodes"]),
-        storage_cidr=str(plan["storage"]) if with_fs else None,
-        admin_cidrs=config.admin_cidrs, tags=tags))
-    bastion = Bastion(f"{name}-bastion", BastionArgs(
-        compartment_id=config.compartment_id, availability_domain=ad,
-        subnet_id=network.bastion_subnet.id, nsg_id=network.bastion_nsg.id,
-        image_id=config.bastion.image_id, shape=config.bastion.shape,
-        ocpus=config.bastion.ocpus, memory_gb=config.bastion.memory_gb,
-        ssh_public_key=config.ssh_public_key, tags=tags))
+    network = Network(
+        name,
+        NetworkArgs(
+            compartment_id=config.compartment_id,
+            cluster_name=name,
+            vcn_cidr=config.vcn_cidr,
+            bastion_cidr=str(plan["bastion"]),
+            nodes_cidr=str(plan["nodes"]),
+            storage_cidr=str(plan["storage"]) if with_fs else None,
+            admin_cidrs=config.admin_cidrs,
+            tags=tags,
+        ),
+    )
+    bastion = Bastion(
+        f"{name}-bastion",
+        BastionArgs(
+            compartment_id=config.compartment_id,
+            availability_domain=ad,
+            subnet_id=network.bastion_subnet.id,
+            nsg_id=network.bastion_nsg.id,
+            image_id=config.bastion.image_id,
+            shape=config.bastion.shape,
+            ocpus=config.bastion.ocpus,
+            memory_gb=config.bastion.memory_gb,
+            ssh_public_key=config.ssh_public_key,
+            tags=tags,
+        ),
+    )
 
     pools_out: dict[str, Any] = {}
     for pool in config.pools:
-        component = GpuPool(f"{name}-{pool.name}", GpuPoolArgs(
-            compartment_id=config.compartment_id, availability_domain=ad,
-            subnet_id=network.nodes_subnet.id, nsg_id=network.nodes_nsg.id,
-            pool_name=pool.name, shape=pool.shape, nodes=pool.nodes, image_id=pool.image_id,
-            boot_volume_gb=pool.boot_volume_gb, mode=pool.mode,
-            ssh_public_key=config.ssh_public_key,
-            user_data_b64=(user_data or {}).get(pool.name),
-            gpu_memory_fabric_ids=pool.gpu_memory_fabric_ids,
-            protect=config.protect_pools, tags={**tags, "gpufleet-pool": pool.name}))
+        component = GpuPool(
+            f"{name}-{pool.name}",
+            GpuPoolArgs(
+                compartment_id=config.compartment_id,
+                availability_domain=ad,
+                subnet_id=network.nodes_subnet.id,
+                nsg_id=network.nodes_nsg.id,
+                pool_name=pool.name,
+                shape=pool.shape,
+                nodes=pool.nodes,
+                image_id=pool.image_id,
+                boot_volume_gb=pool.boot_volume_gb,
+                mode=pool.mode,
+                ssh_public_key=config.ssh_public_key,
+                user_data_b64=(user_data or {}).get(pool.name),
+                gpu_memory_fabric_ids=pool.gpu_memory_fabric_ids,
+                protect=config.protect_pools,
+                tags={**tags, "gpufleet-pool": pool.name},
+            ),
+        )
         pools_out[pool.name] = {
             "id": component.id_output,
             "shape": pool.shape,
@@ -88,14 +127,20 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
 
     storage = None
     if with_fs or config.storage.bucket is not None:
-        storage = Storage(f"{name}-storage", StorageArgs(
-            compartment_id=config.compartment_id, availability_domain=ad,
-            subnet_id=network.storage_subnet.id if network.storage_subnet else None,
-            nsg_id=network.storage_nsg.id if network.storage_nsg else None,
-            clients_cidr=str(plan["nodes"]),
-            export_path=config.storage.file_system.export_path if with_fs else None,
-            bucket_name=config.storage.bucket.name if config.storage.bucket else None,
-            protect=config.protect_pools, tags=tags))
+        storage = Storage(
+            f"{name}-storage",
+            StorageArgs(
+                compartment_id=config.compartment_id,
+                availability_domain=ad,
+                subnet_id=network.storage_subnet.id if network.storage_subnet else None,
+                nsg_id=network.storage_nsg.id if network.storage_nsg else None,
+                clients_cidr=str(plan["nodes"]),
+                export_path=file_system.export_path if file_system else None,
+                bucket_name=config.storage.bucket.name if config.storage.bucket else None,
+                protect=config.protect_pools,
+                tags=tags,
+            ),
+        )
 
     # `gpufleet inventory --from-stack-output` reads exactly these keys.
     pulumi.export("bastion_public_ip", bastion.public_ip)
@@ -103,9 +148,15 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
     pulumi.export("pools", pools_out)
     pulumi.export("capacity", summarize(config).to_dict())
     if storage is not None and storage.mount_target_ip is not None:
-        pulumi.export("shared_fs", {"mount_target_ip": storage.mount_target_ip,
-                                    "export_path": config.storage.file_system.export_path
-                                    if config.storage.file_system else None})
+        pulumi.export(
+            "shared_fs",
+            {
+                "mount_target_ip": storage.mount_target_ip,
+                "export_path": config.storage.file_system.export_path
+                if config.storage.file_system
+                else None,
+            },
+        )
 
 
 def main() -> None:

@@ -137,6 +137,7 @@ class Shape:
 
 # --- NCCL settings ----------------------------------------------------------------------------
 
+
 # NCCLCONF templates h100/h200/b200/b300 share every value but the HCA list.
 def _hopper_blackwell_nccl(hca: tuple[str, ...]) -> NcclSettings:
     return NcclSettings(
@@ -174,13 +175,9 @@ H100_RDMA = tuple(f"mlx5_{i}" for i in (0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 1
 # SHAPES + NCCLCONF h200/b200: 8 single-port 400G ConnectX-7; mlx5_1,2,7,8 are front-end.
 H200_RDMA = tuple(f"mlx5_{i}" for i in (0, 3, 4, 5, 6, 9, 10, 11))
 # NCCLCONF a100_b4.8 HCA order (by GPU); SHAPES: mlx5_0 front-end, mlx5_13 unused.
-A100V2_RDMA = tuple(
-    f"mlx5_{i}" for i in (5, 6, 7, 8, 1, 2, 3, 4, 14, 15, 16, 17, 9, 10, 11, 12)
-)
+A100V2_RDMA = tuple(f"mlx5_{i}" for i in (5, 6, 7, 8, 1, 2, 3, 4, 14, 15, 16, 17, 9, 10, 11, 12))
 # NCCLCONF BM.GPU4.8 order; SHAPES: mlx5_4/mlx5_5 front-end.
-GPU48_RDMA = tuple(
-    f"mlx5_{i}" for i in (0, 2, 6, 8, 10, 12, 14, 16, 1, 3, 7, 9, 11, 13, 15, 17)
-)
+GPU48_RDMA = tuple(f"mlx5_{i}" for i in (0, 2, 6, 8, 10, 12, 14, 16, 1, 3, 7, 9, 11, 13, 15, 17))
 # SAMPLES GB200.4 sbatch and HC (both GB200 variants use 0,1,3,4); mlx5_2/mlx5_5 front-end.
 GB200_RDMA = ("mlx5_0", "mlx5_1", "mlx5_3", "mlx5_4")
 # SAMPLES rccl_run_allreduce.sbatch; SHAPES: mlx5_1/mlx5_6 front-end (ConnectX-6 Dx).
@@ -201,7 +198,7 @@ CATALOG: dict[str, Shape] = {
             gpu_tdp_w=700,  # TDP "up to 700W"; SMI shows a 700 W cap
             nvswitch=True,  # HC check_gpu_setup.py checks Fabric Manager on H100
             nvlink_links=18,  # HC get_nvlink_speed: H100 18 x 25 GB/s
-            nvlink_gbs_per_link=25,
+            nvlink_gbs_per_link=25,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="x86_64",
             cpu_cores=112,  # DOCS (2 x 56, IMDS shapeConfig ocpus 112)
             ram_gb=2048,  # DOCS
@@ -221,12 +218,12 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU.H200.8",
             gpu_vendor="nvidia",
             gpu_model="H200 141GB HBM3e",  # DOCS 1128 GB total (141 per GPU)
-            gpu_count=8,
+            gpu_count=8,  # DOCS
             gpu_memory_gb=141,  # DOCS (143771 MiB in nvidia-smi, SMI)
             gpu_tdp_w=700,  # SMI: "700W" cap on every GPU of a BM.GPU.H200.8
             nvswitch=True,
             nvlink_links=18,  # HC get_nvlink_speed: H200 18 x 25 GB/s
-            nvlink_gbs_per_link=25,
+            nvlink_gbs_per_link=25,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="x86_64",
             cpu_cores=112,  # DOCS
             ram_gb=3072,  # DOCS
@@ -246,12 +243,12 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU.B200.8",
             gpu_vendor="nvidia",
             gpu_model="B200 180GB HBM3e",  # DOCS 1440 GB total
-            gpu_count=8,
+            gpu_count=8,  # DOCS
             gpu_memory_gb=180,  # DOCS
             gpu_tdp_w=1000,  # TDP: HGX B200 1,000 W
             nvswitch=True,
             nvlink_links=18,  # HC get_nvlink_speed: B200 18 x 50 GB/s
-            nvlink_gbs_per_link=50,
+            nvlink_gbs_per_link=50,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="x86_64",
             cpu_cores=128,  # DOCS
             ram_gb=4096,  # DOCS
@@ -271,12 +268,12 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU.GB200.4",
             gpu_vendor="nvidia",
             gpu_model="GB200 192GB HBM3e",  # DOCS 768 GB total
-            gpu_count=4,
+            gpu_count=4,  # DOCS
             gpu_memory_gb=192,  # DOCS
             gpu_tdp_w=1200,  # TDP: DPS GB200 GPU maxLoadWatts 1200
             nvswitch=True,  # NVL72 rack NVSwitch trays; IMEX instead of per-node fabric manager
             nvlink_links=18,  # HC get_nvlink_speed: GB200 18 x 50 GB/s
-            nvlink_gbs_per_link=50,
+            nvlink_gbs_per_link=50,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="aarch64",  # DOCS Grace
             cpu_cores=144,  # DOCS
             ram_gb=960,  # DOCS
@@ -306,19 +303,22 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=None,  # HC multi-node table: "-" for GB200.4
             usd_per_gpu_hour=16.0,  # SKY: $64/node-hour
             node_max_kw=6.667,  # REFKW: GB200 compute tray 6667 W
-            supported_os=("ubuntu-22.04", "ubuntu-24.04"),  # OSIMG: Nvidia_arm images are Ubuntu only
+            supported_os=(
+                "ubuntu-22.04",
+                "ubuntu-24.04",
+            ),  # OSIMG: arm images: Ubuntu
             needs_gpu_memory_cluster=True,  # oci-hpc cluster-network.tf: GB200 -> memory cluster
         ),
         Shape(
             name="BM.GPU.A100-v2.8",
             gpu_vendor="nvidia",
             gpu_model="A100-SXM4-80GB",  # DOCS
-            gpu_count=8,
+            gpu_count=8,  # DOCS
             gpu_memory_gb=80,  # DOCS
             gpu_tdp_w=400,  # TDP: A100 SXM4 400 W
             nvswitch=True,  # HGX A100 board; HC runs the fabric-manager check on A100
             nvlink_links=12,  # HC get_nvlink_speed: A100 12 x 25 GB/s
-            nvlink_gbs_per_link=25,
+            nvlink_gbs_per_link=25,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="x86_64",
             cpu_cores=128,  # DOCS (AMD Milan)
             ram_gb=2048,  # DOCS
@@ -338,12 +338,12 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU4.8",
             gpu_vendor="nvidia",
             gpu_model="A100-SXM4-40GB",  # DOCS
-            gpu_count=8,
+            gpu_count=8,  # DOCS
             gpu_memory_gb=40,  # DOCS
             gpu_tdp_w=400,  # TDP: A100 SXM4 400 W
             nvswitch=True,
             nvlink_links=12,  # HC get_nvlink_speed: GPU4.8 12 x 25 GB/s
-            nvlink_gbs_per_link=25,
+            nvlink_gbs_per_link=25,  # HC get_nvlink_speed (same line as nvlink_links)
             cpu_arch="x86_64",
             cpu_cores=64,  # DOCS (AMD Rome)
             ram_gb=2048,  # DOCS
@@ -363,7 +363,7 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU.L40S.4",
             gpu_vendor="nvidia",
             gpu_model="L40S 48GB",  # DOCS
-            gpu_count=4,
+            gpu_count=4,  # DOCS
             gpu_memory_gb=48,  # DOCS
             gpu_tdp_w=350,  # TDP: L40S datasheet 350 W
             nvswitch=False,  # PCIe cards, no NVLink/NVSwitch
@@ -373,7 +373,7 @@ CATALOG: dict[str, Shape] = {
             cpu_cores=112,  # DOCS
             ram_gb=1024,  # DOCS
             nvme_count=2,  # DOCS 2 x 3.84 TB
-            nvme_tb_each=3.84,
+            nvme_tb_each=3.84,  # DOCS
             frontend_gbps=200,  # DOCS 1 x 200 Gbps
             rdma_devices=L40S_RDMA,
             rdma_gbps_each=400,  # DOCS 800 Gbps total over 2 x CX-7
@@ -388,7 +388,7 @@ CATALOG: dict[str, Shape] = {
             name="BM.GPU.MI300X.8",
             gpu_vendor="amd",
             gpu_model="MI300X 192GB HBM3",  # DOCS
-            gpu_count=8,
+            gpu_count=8,  # DOCS
             gpu_memory_gb=192,  # DOCS
             gpu_tdp_w=750,  # TDP: MI300X 750 W peak board power
             nvswitch=False,  # AMD Infinity Fabric, no NVIDIA fabric manager
@@ -398,7 +398,7 @@ CATALOG: dict[str, Shape] = {
             cpu_cores=112,  # DOCS
             ram_gb=2048,  # DOCS
             nvme_count=8,  # DOCS; HC nvmes_number MI300X = 8
-            nvme_tb_each=3.84,
+            nvme_tb_each=3.84,  # DOCS
             frontend_gbps=100,  # DOCS 1 x 100 Gbps
             rdma_devices=MI300X_RDMA,
             rdma_gbps_each=400,  # DOCS 8 x 400 Gbps

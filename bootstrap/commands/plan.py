@@ -15,10 +15,16 @@ KEY_INPUTS: dict[str, tuple[str, ...]] = {
     "oci:Core/vcn:Vcn": ("cidrBlocks",),
     "oci:Core/subnet:Subnet": ("cidrBlock", "prohibitPublicIpOnVnic"),
     "oci:Core/networkSecurityGroupSecurityRule:NetworkSecurityGroupSecurityRule": (
-        "direction", "protocol", "source", "destination", "tcpOptions.destinationPortRange.min"),
+        "direction",
+        "protocol",
+        "source",
+        "destination",
+        "tcpOptions.destinationPortRange.min",
+    ),
     "oci:Core/instanceConfiguration:InstanceConfiguration": (
         "instanceDetails.launchDetails.shape",
-        "instanceDetails.launchDetails.sourceDetails.bootVolumeSizeInGbs"),
+        "instanceDetails.launchDetails.sourceDetails.bootVolumeSizeInGbs",
+    ),
     "oci:Core/clusterNetwork:ClusterNetwork": ("instancePools.0.size",),
     "oci:Core/computeGpuMemoryCluster:ComputeGpuMemoryCluster": ("size",),
     "oci:Core/instance:Instance": ("shape", "createVnicDetails.assignPublicIp"),
@@ -77,13 +83,32 @@ def _print_human(plan: Any) -> None:
     for col in ("pool", "shape", "nodes", "GPUs", "GPU model", "RDMA Tb/s/node", "$/hour", "kW"):
         table.add_column(col, justify="left" if col in ("pool", "shape", "GPU model") else "right")
     for p in cap.pools:
-        table.add_row(p.name, p.shape, f"{p.nodes:,}", f"{p.gpus:,}", p.gpu_model,
-                      fmt(p.rdma_tbps_per_node, ".1f"), fmt(p.usd_per_hour), fmt(p.kw, ",.1f"))
-    table.add_row("total", "", f"{sum(p.nodes for p in cap.pools):,}", f"{cap.total_gpus:,}", "",
-                  "", fmt(cap.total_usd_per_hour), fmt(cap.total_kw, ",.1f"), style="bold")
+        table.add_row(
+            p.name,
+            p.shape,
+            f"{p.nodes:,}",
+            f"{p.gpus:,}",
+            p.gpu_model,
+            fmt(p.rdma_tbps_per_node, ".1f"),
+            fmt(p.usd_per_hour),
+            fmt(p.kw, ",.1f"),
+        )
+    table.add_row(
+        "total",
+        "",
+        f"{sum(p.nodes for p in cap.pools):,}",
+        f"{cap.total_gpus:,}",
+        "",
+        "",
+        fmt(cap.total_usd_per_hour),
+        fmt(cap.total_kw, ",.1f"),
+        style="bold",
+    )
     console.print(table)
-    console.print("[dim]$/hour: list prices; kW: maximum node power of the matching NVIDIA "
-                  "reference system (see infra/shapes.py); n/a: no public source.[/]")
+    console.print(
+        "[dim]$/hour: list prices; kW: maximum node power of the matching NVIDIA "
+        "reference system (see infra/shapes.py); n/a: no public source.[/]"
+    )
 
 
 @click.command("plan")

@@ -55,13 +55,18 @@ class Bastion(pulumi.ComponentResource):
                 availability_domain=args.availability_domain,
                 display_name=f"{name}-vm",
                 shape=args.shape,
-                shape_config=core.InstanceShapeConfigArgs(ocpus=args.ocpus,
-                                                          memory_in_gbs=args.memory_gb),
-                source_details=core.InstanceSourceDetailsArgs(source_type="image",
-                                                              source_id=args.image_id),
+                shape_config=core.InstanceShapeConfigArgs(
+                    ocpus=args.ocpus, memory_in_gbs=args.memory_gb
+                ),
+                source_details=core.InstanceSourceDetailsArgs(
+                    source_type="image", source_id=args.image_id
+                ),
                 create_vnic_details=core.InstanceCreateVnicDetailsArgs(
-                    subnet_id=args.subnet_id, assign_public_ip="true",
-                    nsg_ids=[args.nsg_id], hostname_label="bastion"),
+                    subnet_id=args.subnet_id,
+                    assign_public_ip="true",
+                    nsg_ids=[args.nsg_id],
+                    hostname_label="bastion",
+                ),
                 metadata={
                     "ssh_authorized_keys": args.ssh_public_key,
                     "user_data": base64.b64encode(SSHD_DROPIN.encode()).decode(),
@@ -71,5 +76,6 @@ class Bastion(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.public_ip = self.instance.public_ip
-        self.register_outputs({"public_ip": self.instance.public_ip,
-                               "private_ip": self.instance.private_ip})
+        self.register_outputs(
+            {"public_ip": self.instance.public_ip, "private_ip": self.instance.private_ip}
+        )

@@ -1,9 +1,9 @@
 """GpuPool: identical bare-metal GPU nodes on one RDMA fabric.
 
-    InstanceConfiguration (shape, image, keys, user_data, RDMA agent plugins)
-      + cluster_network mode: ClusterNetwork with one instance pool of `nodes`
-      + compute_cluster mode: ComputeCluster + one Instance per node, or, for NVL72 shapes,
-        one ComputeGpuMemoryCluster per GPU memory fabric (18 nodes per rack)
+InstanceConfiguration (shape, image, keys, user_data, RDMA agent plugins)
+  + cluster_network mode: ClusterNetwork with one instance pool of `nodes`
+  + compute_cluster mode: ComputeCluster + one Instance per node, or, for NVL72 shapes,
+    one ComputeGpuMemoryCluster per GPU memory fabric (18 nodes per rack)
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def create_timeout_minutes(nodes: int) -> int:
 
 def rack_sizes(nodes: int, fabrics: int) -> list[int]:
     """Nodes per GPU memory cluster: full 18-node racks, the remainder in the last one."""
-    sizes = [min(NODES_PER_GPU_MEMORY_FABRIC, nodes - i * NODES_PER_GPU_MEMORY_FABRIC)
-             for i in range(fabrics)]
+    sizes = [
+        min(NODES_PER_GPU_MEMORY_FABRIC, nodes - i * NODES_PER_GPU_MEMORY_FABRIC)
+        for i in range(fabrics)
+    ]
     return [s for s in sizes if s > 0]
 
 
@@ -78,7 +80,8 @@ class GpuPool(pulumi.ComponentResource):
             metadata["user_data"] = args.user_data_b64
         plugins = [
             core.InstanceConfigurationInstanceDetailsLaunchDetailsAgentConfigPluginsConfigArgs(
-                name=n, desired_state=s)
+                name=n, desired_state=s
+            )
             for n, s in RDMA_PLUGINS
         ]
         launch = core.InstanceConfigurationInstanceDetailsLaunchDetailsArgs(
@@ -87,19 +90,24 @@ class GpuPool(pulumi.ComponentResource):
             shape=args.shape,
             display_name=f"{name}-node",
             source_details=core.InstanceConfigurationInstanceDetailsLaunchDetailsSourceDetailsArgs(
-                source_type="image", image_id=args.image_id,
-                boot_volume_size_in_gbs=str(args.boot_volume_gb)),
-            create_vnic_details=core
-            .InstanceConfigurationInstanceDetailsLaunchDetailsCreateVnicDetailsArgs(
-                subnet_id=args.subnet_id, assign_public_ip=False, nsg_ids=[args.nsg_id]),
+                source_type="image",
+                image_id=args.image_id,
+                boot_volume_size_in_gbs=str(args.boot_volume_gb),
+            ),
+            create_vnic_details=core.InstanceConfigurationInstanceDetailsLaunchDetailsCreateVnicDetailsArgs(
+                subnet_id=args.subnet_id, assign_public_ip=False, nsg_ids=[args.nsg_id]
+            ),
             metadata=metadata,
             agent_config=core.InstanceConfigurationInstanceDetailsLaunchDetailsAgentConfigArgs(
-                are_all_plugins_disabled=False, is_monitoring_disabled=False,
-                is_management_disabled=False, plugins_configs=plugins),
+                are_all_plugins_disabled=False,
+                is_monitoring_disabled=False,
+                is_management_disabled=False,
+                plugins_configs=plugins,
+            ),
             # IMDSv1 off: everything on the node uses /opc/v2 (oci-hpc does the same).
-            instance_options=core
-            .InstanceConfigurationInstanceDetailsLaunchDetailsInstanceOptionsArgs(
-                are_legacy_imds_endpoints_disabled=True),
+            instance_options=core.InstanceConfigurationInstanceDetailsLaunchDetailsInstanceOptionsArgs(
+                are_legacy_imds_endpoints_disabled=True
+            ),
             freeform_tags=args.tags,
         )
         # Not protected on purpose: instance_details is ForceNew, so every image or user-data
@@ -108,10 +116,13 @@ class GpuPool(pulumi.ComponentResource):
         self.instance_configuration = core.InstanceConfiguration(
             f"{name}-ic",
             core.InstanceConfigurationArgs(
-                compartment_id=args.compartment_id, display_name=f"{name}-ic",
+                compartment_id=args.compartment_id,
+                display_name=f"{name}-ic",
                 instance_details=core.InstanceConfigurationInstanceDetailsArgs(
-                    instance_type="compute", launch_details=launch),
-                freeform_tags=args.tags),
+                    instance_type="compute", launch_details=launch
+                ),
+                freeform_tags=args.tags,
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         timeouts = pulumi.CustomTimeouts(create=f"{create_timeout_minutes(args.nodes)}m")
@@ -121,35 +132,53 @@ class GpuPool(pulumi.ComponentResource):
             self._compute_cluster(name, args, guarded, timeouts)
         self.register_outputs({"id": self.id_output})
 
-    def _cluster_network(self, name: str, args: GpuPoolArgs, guarded: pulumi.ResourceOptions,
-                         timeouts: pulumi.CustomTimeouts) -> None:
+    def _cluster_network(
+        self,
+        name: str,
+        args: GpuPoolArgs,
+        guarded: pulumi.ResourceOptions,
+        timeouts: pulumi.CustomTimeouts,
+    ) -> None:
         self.cluster_network = core.ClusterNetwork(
             f"{name}-cn",
             core.ClusterNetworkArgs(
                 compartment_id=args.compartment_id,
                 display_name=f"{name}-cn",
-                instance_pools=[core.ClusterNetworkInstancePoolArgs(
-                    instance_configuration_id=self.instance_configuration.id,
-                    size=args.nodes, display_name=f"{name}-pool")],
+                instance_pools=[
+                    core.ClusterNetworkInstancePoolArgs(
+                        instance_configuration_id=self.instance_configuration.id,
+                        size=args.nodes,
+                        display_name=f"{name}-pool",
+                    )
+                ],
                 # ForceNew in the provider: changing AD or subnet replaces every node.
                 placement_configuration=core.ClusterNetworkPlacementConfigurationArgs(
-                    availability_domain=args.availability_domain,
-                    primary_subnet_id=args.subnet_id),
-                freeform_tags=args.tags),
+                    availability_domain=args.availability_domain, primary_subnet_id=args.subnet_id
+                ),
+                freeform_tags=args.tags,
+            ),
             # Bare-metal RDMA pools take long to launch: oci-hpc's create timeout formula.
-            opts=pulumi.ResourceOptions.merge(guarded,
-                                              pulumi.ResourceOptions(custom_timeouts=timeouts)),
+            opts=pulumi.ResourceOptions.merge(
+                guarded, pulumi.ResourceOptions(custom_timeouts=timeouts)
+            ),
         )
         self.id_output = self.cluster_network.id
 
-    def _compute_cluster(self, name: str, args: GpuPoolArgs, guarded: pulumi.ResourceOptions,
-                         timeouts: pulumi.CustomTimeouts) -> None:
+    def _compute_cluster(
+        self,
+        name: str,
+        args: GpuPoolArgs,
+        guarded: pulumi.ResourceOptions,
+        timeouts: pulumi.CustomTimeouts,
+    ) -> None:
         self.compute_cluster = core.ComputeCluster(
             f"{name}-cc",
             core.ComputeClusterArgs(
                 compartment_id=args.compartment_id,
                 availability_domain=args.availability_domain,
-                display_name=f"{name}-cc", freeform_tags=args.tags),
+                display_name=f"{name}-cc",
+                freeform_tags=args.tags,
+            ),
             opts=guarded,
         )
         self.id_output = self.compute_cluster.id
@@ -157,34 +186,46 @@ class GpuPool(pulumi.ComponentResource):
         self.memory_clusters: list[core.ComputeGpuMemoryCluster] = []
         if args.gpu_memory_fabric_ids:
             sizes = rack_sizes(args.nodes, len(args.gpu_memory_fabric_ids))
-            for i, (fabric, size) in enumerate(zip(args.gpu_memory_fabric_ids, sizes,
-                                                   strict=False)):
-                self.memory_clusters.append(core.ComputeGpuMemoryCluster(
-                    f"{name}-gmc-{i}",
-                    core.ComputeGpuMemoryClusterArgs(
+            for i, (fabric, size) in enumerate(
+                zip(args.gpu_memory_fabric_ids, sizes, strict=False)
+            ):
+                self.memory_clusters.append(
+                    core.ComputeGpuMemoryCluster(
+                        f"{name}-gmc-{i}",
+                        core.ComputeGpuMemoryClusterArgs(
+                            compartment_id=args.compartment_id,
+                            availability_domain=args.availability_domain,
+                            compute_cluster_id=self.compute_cluster.id,
+                            instance_configuration_id=self.instance_configuration.id,
+                            gpu_memory_fabric_id=fabric,
+                            size=str(size),  # a string in pulumi-oci 5.5
+                            display_name=f"{name}-gmc-{i}",
+                            freeform_tags=args.tags,
+                        ),
+                        opts=pulumi.ResourceOptions.merge(
+                            guarded, pulumi.ResourceOptions(custom_timeouts=timeouts)
+                        ),
+                    )
+                )
+            return
+        for index in range(1, args.nodes + 1):
+            self.instances.append(
+                core.Instance(
+                    f"{name}-{index:04d}",
+                    core.InstanceArgs(
                         compartment_id=args.compartment_id,
                         availability_domain=args.availability_domain,
                         compute_cluster_id=self.compute_cluster.id,
                         instance_configuration_id=self.instance_configuration.id,
-                        gpu_memory_fabric_id=fabric, size=size,
-                        display_name=f"{name}-gmc-{i}", freeform_tags=args.tags),
-                    opts=pulumi.ResourceOptions.merge(
-                        guarded, pulumi.ResourceOptions(custom_timeouts=timeouts)),
-                ))
-            return
-        for index in range(1, args.nodes + 1):
-            self.instances.append(core.Instance(
-                f"{name}-{index:04d}",
-                core.InstanceArgs(
-                    compartment_id=args.compartment_id,
-                    availability_domain=args.availability_domain,
-                    compute_cluster_id=self.compute_cluster.id,
-                    instance_configuration_id=self.instance_configuration.id,
-                    display_name=f"{name}-{index:04d}",
-                    create_vnic_details=core.InstanceCreateVnicDetailsArgs(
-                        subnet_id=args.subnet_id, assign_public_ip="false",
-                        nsg_ids=[args.nsg_id],
-                        hostname_label=f"{args.pool_name}-{index:04d}"),
-                    freeform_tags=args.tags),
-                opts=guarded,
-            ))
+                        display_name=f"{name}-{index:04d}",
+                        create_vnic_details=core.InstanceCreateVnicDetailsArgs(
+                            subnet_id=args.subnet_id,
+                            assign_public_ip="false",
+                            nsg_ids=[args.nsg_id],
+                            hostname_label=f"{args.pool_name}-{index:04d}",
+                        ),
+                        freeform_tags=args.tags,
+                    ),
+                    opts=guarded,
+                )
+            )

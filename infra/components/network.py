@@ -49,49 +49,96 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpufleet:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        common = {"compartment_id": args.compartment_id, "freeform_tags": args.tags}
+        cid, tags = args.compartment_id, args.tags
 
         self.vcn = core.Vcn(
             f"{name}-vcn",
-            core.VcnArgs(cidr_blocks=[args.vcn_cidr], display_name=f"{name}-vcn",
-                         dns_label=dns_label(args.cluster_name), **common),
+            core.VcnArgs(
+                cidr_blocks=[args.vcn_cidr],
+                display_name=f"{name}-vcn",
+                dns_label=dns_label(args.cluster_name),
+                compartment_id=cid,
+                freeform_tags=tags,
+            ),
             opts=child,
         )
-        in_vcn = {**common, "vcn_id": self.vcn.id}
+        vcn_id = self.vcn.id
         igw = core.InternetGateway(
-            f"{name}-igw", core.InternetGatewayArgs(display_name=f"{name}-igw", enabled=True,
-                                                    **in_vcn), opts=child)
+            f"{name}-igw",
+            core.InternetGatewayArgs(
+                display_name=f"{name}-igw",
+                enabled=True,
+                compartment_id=cid,
+                vcn_id=vcn_id,
+                freeform_tags=tags,
+            ),
+            opts=child,
+        )
         nat = core.NatGateway(
-            f"{name}-nat", core.NatGatewayArgs(display_name=f"{name}-nat", **in_vcn), opts=child)
+            f"{name}-nat",
+            core.NatGatewayArgs(
+                display_name=f"{name}-nat", compartment_id=cid, vcn_id=vcn_id, freeform_tags=tags
+            ),
+            opts=child,
+        )
         # "All <region> Services In Oracle Services Network": Object Storage, OCIR, yum/apt
         # mirrors, the OCA plugin endpoints, without going through the NAT gateway.
-        services = core.get_services_output(filters=[core.GetServicesFilterArgs(
-            name="name", values=["All .* Services In Oracle Services Network"], regex=True)])
+        services = core.get_services_output(
+            filters=[
+                core.GetServicesFilterArgs(
+                    name="name", values=["All .* Services In Oracle Services Network"], regex=True
+                )
+            ]
+        )
         all_services = services.services.apply(lambda s: s[0])
         sgw = core.ServiceGateway(
             f"{name}-sgw",
             core.ServiceGatewayArgs(
                 display_name=f"{name}-sgw",
                 services=[core.ServiceGatewayServiceArgs(service_id=all_services.id)],
-                **in_vcn),
+                compartment_id=cid,
+                vcn_id=vcn_id,
+                freeform_tags=tags,
+            ),
             opts=child,
         )
         public_rt = core.RouteTable(
             f"{name}-public-rt",
-            core.RouteTableArgs(display_name=f"{name}-public-rt", route_rules=[
-                core.RouteTableRouteRuleArgs(network_entity_id=igw.id, destination="0.0.0.0/0",
-                                             destination_type="CIDR_BLOCK")], **in_vcn),
+            core.RouteTableArgs(
+                display_name=f"{name}-public-rt",
+                route_rules=[
+                    core.RouteTableRouteRuleArgs(
+                        network_entity_id=igw.id,
+                        destination="0.0.0.0/0",
+                        destination_type="CIDR_BLOCK",
+                    )
+                ],
+                compartment_id=cid,
+                vcn_id=vcn_id,
+                freeform_tags=tags,
+            ),
             opts=child,
         )
         private_rt = core.RouteTable(
             f"{name}-private-rt",
-            core.RouteTableArgs(display_name=f"{name}-private-rt", route_rules=[
-                core.RouteTableRouteRuleArgs(network_entity_id=nat.id, destination="0.0.0.0/0",
-                                             destination_type="CIDR_BLOCK"),
-                core.RouteTableRouteRuleArgs(network_entity_id=sgw.id,
-                                             destination=all_services.cidr_block,
-                                             destination_type="SERVICE_CIDR_BLOCK"),
-            ], **in_vcn),
+            core.RouteTableArgs(
+                display_name=f"{name}-private-rt",
+                route_rules=[
+                    core.RouteTableRouteRuleArgs(
+                        network_entity_id=nat.id,
+                        destination="0.0.0.0/0",
+                        destination_type="CIDR_BLOCK",
+                    ),
+                    core.RouteTableRouteRuleArgs(
+                        network_entity_id=sgw.id,
+                        destination=all_services.cidr_block,
+                        destination_type="SERVICE_CIDR_BLOCK",
+                    ),
+                ],
+                compartment_id=cid,
+                vcn_id=vcn_id,
+                freeform_tags=tags,
+            ),
             opts=child,
         )
         # Subnets get this list instead of the VCN's default one, whose stock rules admit SSH
@@ -102,27 +149,44 @@ class Network(pulumi.ComponentResource):
             f"{name}-base-sl",
             core.SecurityListArgs(
                 display_name=f"{name}-base-sl",
-                egress_security_rules=[core.SecurityListEgressSecurityRuleArgs(
-                    protocol=ALL, destination="0.0.0.0/0", description="all egress")],
-                ingress_security_rules=[core.SecurityListIngressSecurityRuleArgs(
-                    protocol=ICMP, source="0.0.0.0/0", description="path MTU discovery",
-                    icmp_options=core.SecurityListIngressSecurityRuleIcmpOptionsArgs(
-                        type=3, code=4))],
-                **in_vcn),
+                egress_security_rules=[
+                    core.SecurityListEgressSecurityRuleArgs(
+                        protocol=ALL, destination="0.0.0.0/0", description="all egress"
+                    )
+                ],
+                ingress_security_rules=[
+                    core.SecurityListIngressSecurityRuleArgs(
+                        protocol=ICMP,
+                        source="0.0.0.0/0",
+                        description="path MTU discovery",
+                        icmp_options=core.SecurityListIngressSecurityRuleIcmpOptionsArgs(
+                            type=3, code=4
+                        ),
+                    )
+                ],
+                compartment_id=cid,
+                vcn_id=vcn_id,
+                freeform_tags=tags,
+            ),
             opts=child,
         )
 
-        def subnet(role: str, cidr: str, route_table: core.RouteTable,
-                   public: bool) -> core.Subnet:
+        def subnet(role: str, cidr: str, route_table: core.RouteTable, public: bool) -> core.Subnet:
             return core.Subnet(
                 f"{name}-{role}-subnet",
                 core.SubnetArgs(
-                    cidr_block=cidr, display_name=f"{name}-{role}-subnet", dns_label=dns_label(role),
-                    route_table_id=route_table.id, security_list_ids=[base_sl.id],
+                    cidr_block=cidr,
+                    display_name=f"{name}-{role}-subnet",
+                    dns_label=dns_label(role),
+                    route_table_id=route_table.id,
+                    security_list_ids=[base_sl.id],
                     # Only the bastion subnet may hold public IPs or accept internet ingress.
                     prohibit_public_ip_on_vnic=not public,
                     prohibit_internet_ingress=not public,
-                    **in_vcn),
+                    compartment_id=cid,
+                    vcn_id=vcn_id,
+                    freeform_tags=tags,
+                ),
                 opts=child,
             )
 
@@ -130,13 +194,19 @@ class Network(pulumi.ComponentResource):
         self.nodes_subnet = subnet("nodes", args.nodes_cidr, private_rt, public=False)
         self.storage_subnet = (
             subnet("storage", args.storage_cidr, private_rt, public=False)
-            if args.storage_cidr else None
+            if args.storage_cidr
+            else None
         )
 
         def nsg(role: str) -> core.NetworkSecurityGroup:
             return core.NetworkSecurityGroup(
                 f"{name}-{role}-nsg",
-                core.NetworkSecurityGroupArgs(display_name=f"{name}-{role}-nsg", **in_vcn),
+                core.NetworkSecurityGroupArgs(
+                    display_name=f"{name}-{role}-nsg",
+                    compartment_id=cid,
+                    vcn_id=vcn_id,
+                    freeform_tags=tags,
+                ),
                 opts=child,
             )
 
@@ -144,54 +214,99 @@ class Network(pulumi.ComponentResource):
         self.nodes_nsg = nsg("nodes")
         self.storage_nsg = nsg("storage") if self.storage_subnet is not None else None
 
-        def rule(rule_name: str, group: core.NetworkSecurityGroup,
-                 **kw: object) -> core.NetworkSecurityGroupSecurityRule:
+        def rule(
+            rule_name: str, group: core.NetworkSecurityGroup, **kw: object
+        ) -> core.NetworkSecurityGroupSecurityRule:
             return core.NetworkSecurityGroupSecurityRule(
                 f"{name}-{rule_name}",
-                core.NetworkSecurityGroupSecurityRuleArgs(
-                    network_security_group_id=group.id, **kw),  # type: ignore[arg-type]
+                core.NetworkSecurityGroupSecurityRuleArgs(network_security_group_id=group.id, **kw),  # type: ignore[arg-type]
                 opts=child,
             )
 
         def tcp(lo: int, hi: int) -> core.NetworkSecurityGroupSecurityRuleTcpOptionsArgs:
             return core.NetworkSecurityGroupSecurityRuleTcpOptionsArgs(
-                destination_port_range=core
-                .NetworkSecurityGroupSecurityRuleTcpOptionsDestinationPortRangeArgs(min=lo, max=hi))
+                destination_port_range=core.NetworkSecurityGroupSecurityRuleTcpOptionsDestinationPortRangeArgs(
+                    min=lo, max=hi
+                )
+            )
 
         def udp(lo: int, hi: int) -> core.NetworkSecurityGroupSecurityRuleUdpOptionsArgs:
             return core.NetworkSecurityGroupSecurityRuleUdpOptionsArgs(
-                destination_port_range=core
-                .NetworkSecurityGroupSecurityRuleUdpOptionsDestinationPortRangeArgs(min=lo, max=hi))
+                destination_port_range=core.NetworkSecurityGroupSecurityRuleUdpOptionsDestinationPortRangeArgs(
+                    min=lo, max=hi
+                )
+            )
 
         for i, cidr in enumerate(args.admin_cidrs):
-            rule(f"bastion-ssh-admin-{i}", self.bastion_nsg, direction="INGRESS", protocol=TCP,
-                 source=cidr, source_type="CIDR_BLOCK", tcp_options=tcp(22, 22),
-                 description=f"SSH to the bastion from admin range {cidr}")
-        rule("nodes-ssh-from-bastion", self.nodes_nsg, direction="INGRESS", protocol=TCP,
-             source=self.bastion_nsg.id, source_type="NETWORK_SECURITY_GROUP",
-             tcp_options=tcp(22, 22), description="SSH to nodes only via the bastion")
-        rule("nodes-all-from-nodes", self.nodes_nsg, direction="INGRESS", protocol=ALL,
-             source=self.nodes_nsg.id, source_type="NETWORK_SECURITY_GROUP",
-             description="all traffic between GPU nodes (NCCL bootstrap, MPI, scheduler)")
+            rule(
+                f"bastion-ssh-admin-{i}",
+                self.bastion_nsg,
+                direction="INGRESS",
+                protocol=TCP,
+                source=cidr,
+                source_type="CIDR_BLOCK",
+                tcp_options=tcp(22, 22),
+                description=f"SSH to the bastion from admin range {cidr}",
+            )
+        rule(
+            "nodes-ssh-from-bastion",
+            self.nodes_nsg,
+            direction="INGRESS",
+            protocol=TCP,
+            source=self.bastion_nsg.id,
+            source_type="NETWORK_SECURITY_GROUP",
+            tcp_options=tcp(22, 22),
+            description="SSH to nodes only via the bastion",
+        )
+        rule(
+            "nodes-all-from-nodes",
+            self.nodes_nsg,
+            direction="INGRESS",
+            protocol=ALL,
+            source=self.nodes_nsg.id,
+            source_type="NETWORK_SECURITY_GROUP",
+            description="all traffic between GPU nodes (NCCL bootstrap, MPI, scheduler)",
+        )
         egress_groups = [("bastion", self.bastion_nsg), ("nodes", self.nodes_nsg)]
         if self.storage_nsg is not None:
             for lo, hi in NFS_TCP_PORTS:
-                rule(f"storage-nfs-tcp-{lo}", self.storage_nsg, direction="INGRESS",
-                     protocol=TCP, source=self.nodes_nsg.id,
-                     source_type="NETWORK_SECURITY_GROUP", tcp_options=tcp(lo, hi),
-                     description="NFS from GPU nodes to the mount target")
+                rule(
+                    f"storage-nfs-tcp-{lo}",
+                    self.storage_nsg,
+                    direction="INGRESS",
+                    protocol=TCP,
+                    source=self.nodes_nsg.id,
+                    source_type="NETWORK_SECURITY_GROUP",
+                    tcp_options=tcp(lo, hi),
+                    description="NFS from GPU nodes to the mount target",
+                )
             for lo, hi in NFS_UDP_PORTS:
-                rule(f"storage-nfs-udp-{lo}", self.storage_nsg, direction="INGRESS",
-                     protocol=UDP, source=self.nodes_nsg.id,
-                     source_type="NETWORK_SECURITY_GROUP", udp_options=udp(lo, hi),
-                     description="NFS from GPU nodes to the mount target")
+                rule(
+                    f"storage-nfs-udp-{lo}",
+                    self.storage_nsg,
+                    direction="INGRESS",
+                    protocol=UDP,
+                    source=self.nodes_nsg.id,
+                    source_type="NETWORK_SECURITY_GROUP",
+                    udp_options=udp(lo, hi),
+                    description="NFS from GPU nodes to the mount target",
+                )
             egress_groups.append(("storage", self.storage_nsg))
         for role, group in egress_groups:
-            rule(f"{role}-egress", group, direction="EGRESS", protocol=ALL,
-                 destination="0.0.0.0/0", destination_type="CIDR_BLOCK", description="all egress")
+            rule(
+                f"{role}-egress",
+                group,
+                direction="EGRESS",
+                protocol=ALL,
+                destination="0.0.0.0/0",
+                destination_type="CIDR_BLOCK",
+                description="all egress",
+            )
 
-        self.register_outputs({
-            "vcn_id": self.vcn.id,
-            "nodes_subnet_id": self.nodes_subnet.id,
-            "bastion_subnet_id": self.bastion_subnet.id,
-        })
+        self.register_outputs(
+            {
+                "vcn_id": self.vcn.id,
+                "nodes_subnet_id": self.nodes_subnet.id,
+                "bastion_subnet_id": self.bastion_subnet.id,
+            }
+        )

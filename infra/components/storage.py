@@ -35,30 +35,44 @@ class Storage(pulumi.ComponentResource):
 
             fs = fss.FileSystem(
                 f"{name}-fs",
-                fss.FileSystemArgs(compartment_id=args.compartment_id,
-                                   availability_domain=args.availability_domain,
-                                   display_name=f"{name}-fs", freeform_tags=args.tags),
+                fss.FileSystemArgs(
+                    compartment_id=args.compartment_id,
+                    availability_domain=args.availability_domain,
+                    display_name=f"{name}-fs",
+                    freeform_tags=args.tags,
+                ),
                 opts=guarded,
             )
             mt = fss.MountTarget(
                 f"{name}-mt",
-                fss.MountTargetArgs(compartment_id=args.compartment_id,
-                                    availability_domain=args.availability_domain,
-                                    subnet_id=args.subnet_id, display_name=f"{name}-mt",
-                                    hostname_label="fss",
-                                    nsg_ids=[args.nsg_id] if args.nsg_id else None,
-                                    freeform_tags=args.tags),
+                fss.MountTargetArgs(
+                    compartment_id=args.compartment_id,
+                    availability_domain=args.availability_domain,
+                    subnet_id=args.subnet_id,
+                    display_name=f"{name}-mt",
+                    hostname_label="fss",
+                    nsg_ids=[args.nsg_id] if args.nsg_id else None,
+                    freeform_tags=args.tags,
+                ),
                 opts=child,
             )
             fss.Export(
                 f"{name}-export",
                 fss.ExportArgs(
-                    export_set_id=mt.export_set_id, file_system_id=fs.id, path=args.export_path,
+                    export_set_id=mt.export_set_id,
+                    file_system_id=fs.id,
+                    path=args.export_path,
                     # Only the GPU nodes mount it; root stays root (oci-hpc exports /config with
                     # identity_squash NONE too, so node bootstrap can write as root).
-                    export_options=[fss.ExportExportOptionArgs(
-                        source=args.clients_cidr, access="READ_WRITE",
-                        identity_squash="NONE", require_privileged_source_port=True)]),
+                    export_options=[
+                        fss.ExportExportOptionArgs(
+                            source=args.clients_cidr,
+                            access="READ_WRITE",
+                            identity_squash="NONE",
+                            require_privileged_source_port=True,
+                        )
+                    ],
+                ),
                 opts=child,
             )
             self.mount_target_ip = mt.ip_address
@@ -70,11 +84,13 @@ class Storage(pulumi.ComponentResource):
             bucket = objectstorage.Bucket(
                 f"{name}-bucket",
                 objectstorage.BucketArgs(
-                    compartment_id=args.compartment_id, namespace=namespace.namespace,
+                    compartment_id=args.compartment_id,
+                    namespace=namespace.namespace,
                     name=args.bucket_name,
                     access_type="NoPublicAccess",  # never public
                     versioning="Enabled",  # an overwritten checkpoint can be recovered
-                    freeform_tags=args.tags),
+                    freeform_tags=args.tags,
+                ),
                 opts=guarded,
             )
             outputs["bucket_name"] = bucket.name

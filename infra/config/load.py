@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 from collections.abc import Mapping
@@ -63,8 +64,9 @@ def _problem(err: Mapping[str, Any]) -> Problem:
         known = _field_names(StackConfig, loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        return Problem(key_path(loc), value, "unknown key",
-                       f"{hint}known keys here: {', '.join(known)}")
+        return Problem(
+            key_path(loc), value, "unknown key", f"{hint}known keys here: {', '.join(known)}"
+        )
     message = ctx.get("message") or err["msg"]
     fix = ctx.get("fix") or _FIX_BY_TYPE.get(kind, "correct the value")
     if kind == "missing":
@@ -78,7 +80,7 @@ def from_mapping(raw: Mapping[str, Any], source: str = "stack config") -> StackC
     try:
         config = StackConfig.model_validate(dict(raw))
     except ValidationError as exc:
-        problems += [_problem(e) for e in exc.errors(include_url=False)]  # type: ignore[arg-type]
+        problems += [_problem(e) for e in exc.errors(include_url=False)]
         raise ConfigError(_dedupe(problems), source) from None
     if problems:
         raise ConfigError(problems, source)
@@ -102,10 +104,8 @@ def _split_namespaces(config: Mapping[str, Any], decode_json: bool) -> dict[str,
     for full_key, value in config.items():
         namespace, _, key = str(full_key).partition(":")
         if decode_json and isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):  # else a plain string value
                 value = json.loads(value)
-            except ValueError:
-                pass  # a plain string value
         if namespace == NAMESPACE:
             raw[key] = value
         elif full_key == "oci:region":
@@ -125,22 +125,58 @@ def load_stack_file(path: str | Path) -> StackConfig:
     try:
         doc = yaml.safe_load(path.read_text())
     except OSError as exc:
-        raise ConfigError([Problem("(file)", show(str(path)), f"cannot read: {exc.strerror}",
-                                   "pass an existing Pulumi.<stack>.yaml")], source) from None
+        raise ConfigError(
+            [
+                Problem(
+                    "(file)",
+                    show(str(path)),
+                    f"cannot read: {exc.strerror}",
+                    "pass an existing Pulumi.<stack>.yaml",
+                )
+            ],
+            source,
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
-        raise ConfigError([Problem("(file)", show(str(path)), f"not valid YAML ({where})",
-                                   "fix the YAML syntax at that line")], source) from None
+        raise ConfigError(
+            [
+                Problem(
+                    "(file)",
+                    show(str(path)),
+                    f"not valid YAML ({where})",
+                    "fix the YAML syntax at that line",
+                )
+            ],
+            source,
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
-        raise ConfigError([Problem("(file)", show(str(path)), "has no `config:` mapping",
-                                   "a stack file looks like `config:\\n  gpufleet:pools: ...`")],
-                          source)
+        raise ConfigError(
+            [
+                Problem(
+                    "(file)",
+                    show(str(path)),
+                    "has no `config:` mapping",
+                    "a stack file looks like `config:\\n  gpufleet:pools: ...`",
+                )
+            ],
+            source,
+        )
     secure = [k for k, v in doc["config"].items() if isinstance(v, dict) and "secure" in v]
     if any(k.startswith(NAMESPACE + ":") for k in secure):
-        raise ConfigError([Problem(k, "[secret]", "encrypted values cannot be read offline",
-                                   "gpufleet keys hold no secrets; store them in plain text")
-                           for k in secure if k.startswith(NAMESPACE + ":")], source)
+        raise ConfigError(
+            [
+                Problem(
+                    k,
+                    "[secret]",
+                    "encrypted values cannot be read offline",
+                    "gpufleet keys hold no secrets; store them in plain text",
+                )
+                for k in secure
+                if k.startswith(NAMESPACE + ":")
+            ],
+            source,
+        )
     return from_mapping(_split_namespaces(doc["config"], decode_json=False), source)
 
 

@@ -66,17 +66,20 @@ def ocid(*types: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-              "ecdsa-sha2-nistp521")
+_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+)
 
 
 def _ssh_public_key(value: str) -> str:
     fix = "paste one line of ~/.ssh/id_ed25519.pub (ssh-keygen -t ed25519 makes one)"
     parts = value.strip().split()
     if len(parts) < 2 or parts[0] not in _KEY_TYPES or "\n" in value.strip():
-        raise bad(
-            "not an OpenSSH public key line; allowed types: " + ", ".join(_KEY_TYPES), fix
-        )
+        raise bad("not an OpenSSH public key line; allowed types: " + ", ".join(_KEY_TYPES), fix)
     try:
         blob = base64.b64decode(parts[1], validate=True)
         (n,) = struct.unpack(">I", blob[:4])
@@ -150,8 +153,9 @@ def _pip_pin(value: str) -> str:
 
 def _image_ref(value: str) -> str:
     # A container image pinned by a tag that is not "latest", or by a digest.
-    m = re.match(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?(@sha256:[0-9a-f]{64})?$",
-                 value)
+    m = re.match(
+        r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?(@sha256:[0-9a-f]{64})?$", value
+    )
     tagged = m and (m.group(2) or (m.group(1) and m.group(1) != ":latest"))
     if not tagged:
         raise bad(
@@ -260,7 +264,7 @@ class StackConfig(_Strict):
     compartment_id: Annotated[str, ocid("compartment", "tenancy")]
     availability_domain: Annotated[int | str, AfterValidator(_availability_domain)]
     ssh_public_key: Annotated[str, AfterValidator(_ssh_public_key)]
-    admin_cidrs: Annotated[tuple[Cidr, ...], Field(min_length=1)]
+    admin_cidrs: tuple[Cidr, ...]  # at least one: rules.some_admin_cidr
     allow_ssh_from_anywhere: bool = False
     vcn_cidr: Cidr = "10.0.0.0/16"
     subnets: Subnets = Subnets()

@@ -27,8 +27,12 @@ def _pools(raw: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
 
 def at_least_one_pool(raw: Mapping[str, Any]) -> Iterator[Problem]:
     if "pools" in raw and raw["pools"] == []:
-        yield Problem(key_path(("pools",)), "[]", "no GPU pools declared",
-                      "add a pool: {name, shape, nodes, image_id, os}")
+        yield Problem(
+            key_path(("pools",)),
+            "[]",
+            "no GPU pools declared",
+            "add a pool: {name, shape, nodes, image_id, os}",
+        )
 
 
 def duplicate_pool_names(raw: Mapping[str, Any]) -> Iterator[Problem]:
@@ -48,6 +52,16 @@ def duplicate_pool_names(raw: Mapping[str, Any]) -> Iterator[Problem]:
             seen[name] = i
 
 
+def some_admin_cidr(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    if raw.get("admin_cidrs") == []:
+        yield Problem(
+            key_path(("admin_cidrs",)),
+            "[]",
+            "no admin CIDRs: nobody could reach the bastion",
+            "list the ranges you SSH from, e.g. [203.0.113.0/24]",
+        )
+
+
 def world_open_ssh(raw: Mapping[str, Any]) -> Iterator[Problem]:
     if raw.get("allow_ssh_from_anywhere") is True:
         return
@@ -65,16 +79,14 @@ def world_open_ssh(raw: Mapping[str, Any]) -> Iterator[Problem]:
 
 
 def subnet_layout(raw: Mapping[str, Any]) -> Iterator[Problem]:
-    vcn = subnets.parse_cidr(raw.get("vcn_cidr", "10.0.0.0/16"))
-    if vcn is None:
-        return  # the field check reports it
+    vcn = subnets.parse_cidr(raw.get("vcn_cidr", "10.0.0.0/16"))  # None: the field check reports
     given_raw = raw.get("subnets") if isinstance(raw.get("subnets"), Mapping) else {}
     assert isinstance(given_raw, Mapping)
     plan: dict[str, IPv4Network] = {}
     for role in subnets.ROLES:
         net = subnets.parse_cidr(given_raw.get(role))
         if net is not None:
-            if not net.subnet_of(vcn):
+            if vcn is not None and not net.subnet_of(vcn):
                 yield Problem(
                     key_path(("subnets", role)),
                     show(str(net)),
@@ -82,7 +94,7 @@ def subnet_layout(raw: Mapping[str, Any]) -> Iterator[Problem]:
                     f"choose a block inside {vcn}, or widen gpufleet:vcn_cidr",
                 )
             plan[role] = net
-        elif role not in given_raw:
+        elif role not in given_raw and vcn is not None:
             if vcn.prefixlen > subnets.MIN_CARVE_PREFIX:
                 yield Problem(
                     key_path(("subnets", role)),
@@ -165,19 +177,23 @@ def gpu_memory_fabric(raw: Mapping[str, Any]) -> Iterator[Problem]:
 def container_needs_image(raw: Mapping[str, Any]) -> Iterator[Problem]:
     software = raw.get("software")
     training = software.get("training") if isinstance(software, Mapping) else None
-    if isinstance(training, Mapping) and training.get("kind") == "container":
-        if not training.get("image"):
-            yield Problem(
-                key_path(("software", "training", "image")),
-                "(missing)",
-                "training kind 'container' needs a pinned image",
-                "set software.training.image, e.g. nvcr.io/nvidia/pytorch:24.12-py3",
-            )
+    if (
+        isinstance(training, Mapping)
+        and training.get("kind") == "container"
+        and not training.get("image")
+    ):
+        yield Problem(
+            key_path(("software", "training", "image")),
+            "(missing)",
+            "training kind 'container' needs a pinned image",
+            "set software.training.image, e.g. nvcr.io/nvidia/pytorch:24.12-py3",
+        )
 
 
 RULES: tuple[Rule, ...] = (
     at_least_one_pool,
     duplicate_pool_names,
+    some_admin_cidr,
     world_open_ssh,
     subnet_layout,
     os_supported_for_shape,

@@ -63,8 +63,9 @@ def _run_program(config_map: dict[str, str], stack: str) -> tuple[RecordingMocks
     # A fresh root stack per run: otherwise exports of an earlier run leak into this one.
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config_map)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True,
-                             monitor=RecordingMonitor(mocks))
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=True, monitor=RecordingMonitor(mocks)
+    )
     try:
         pulumi.runtime.test(program.main)()
         outputs = _resolved_outputs()
@@ -90,13 +91,15 @@ def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:
     for reg in mocks.registrations.values():
         if reg.type == "pulumi:pulumi:Stack":
             continue
-        resources.append({
-            "type": reg.type,
-            "name": reg.name,
-            "parent": _urn_name(reg.parent_urn),
-            "inputs": reg.inputs,
-            "protect": reg.protect,
-            **({"custom_timeouts": reg.custom_timeouts} if reg.custom_timeouts else {}),
-        })
+        resources.append(
+            {
+                "type": reg.type,
+                "name": reg.name,
+                "parent": _urn_name(reg.parent_urn),
+                "inputs": reg.inputs,
+                "protect": reg.protect,
+                **({"custom_timeouts": reg.custom_timeouts} if reg.custom_timeouts else {}),
+            }
+        )
     resources.sort(key=lambda r: (r["type"], r["name"]))
     return Plan(config, resources, summarize(config), outputs)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi.runtime import Mocks, MockCallArgs, MockResourceArgs
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
 UNKNOWN = "<computed>"
@@ -26,11 +26,13 @@ INVOKES: dict[str, dict[str, Any]] = {
         ]
     },
     "oci:Core/getServices:getServices": {
-        "services": [{
-            "id": "ocid1.service.oc1.iad.allservices",
-            "name": f"All {FAKE_REGION_KEY} Services In Oracle Services Network",
-            "cidrBlock": f"all-{FAKE_REGION_KEY.lower()}-services-in-oracle-services-network",
-        }]
+        "services": [
+            {
+                "id": "ocid1.service.oc1.iad.allservices",
+                "name": f"All {FAKE_REGION_KEY} Services In Oracle Services Network",
+                "cidrBlock": f"all-{FAKE_REGION_KEY.lower()}-services-in-oracle-services-network",
+            }
+        ]
     },
     "oci:ObjectStorage/getNamespace:getNamespace": {"namespace": "example-namespace"},
 }
@@ -72,19 +74,21 @@ class RecordingMocks(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         with self._lock:
             reg = self.registrations.setdefault(
-                (args.typ, args.name), Registration(args.typ, args.name, args.custom, {}))
-            reg.type, reg.custom, reg.inputs = args.typ, args.custom, _clean(args.inputs)
+                (args.typ, args.name), Registration(args.typ, args.name, bool(args.custom), {})
+            )
+            reg.type, reg.custom, reg.inputs = args.typ, bool(args.custom), _clean(args.inputs)
         if not args.custom:
             return None, {}
         return f"{args.name}-id", dict(args.inputs)
 
-    def call(self, args: MockCallArgs) -> dict[Any, Any]:
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         try:
-            return INVOKES[args.token]
+            return INVOKES[args.token], []
         except KeyError:
             raise UnexpectedInvoke(
                 f"the offline plan has no answer for lookup {args.token}; add one to "
-                "infra/offline/recorder.py INVOKES") from None
+                "infra/offline/recorder.py INVOKES"
+            ) from None
 
 
 class RecordingMonitor(MockMonitor):
@@ -92,15 +96,22 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self._recorder = mocks
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         name = request.name
         timeouts = request.customTimeouts
         with self._recorder._lock:
             reg = self._recorder.registrations.setdefault(
-                (request.type, name), Registration(request.type, name, request.custom, {}))
+                (request.type, name), Registration(request.type, name, request.custom, {})
+            )
             reg.parent_urn = request.parent
             reg.protect = bool(request.protect)
-            reg.custom_timeouts = {k: v for k, v in (("create", timeouts.create),
-                                                      ("update", timeouts.update),
-                                                      ("delete", timeouts.delete)) if v}
+            reg.custom_timeouts = {
+                k: v
+                for k, v in (
+                    ("create", timeouts.create),
+                    ("update", timeouts.update),
+                    ("delete", timeouts.delete),
+                )
+                if v
+            }
         return super().RegisterResource(request)

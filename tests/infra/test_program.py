@@ -1,0 +1,68 @@
+"""The Pulumi program under the engine path: validation before any registration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import lookups
+from infra.offline.plan import _run_program
+
+
+def test_invalid_config_fails_before_registering_anything() -> None:
+    import pulumi
+
+    bad = {"gpufleet:compartment_id": "nope", "gpufleet:pools": json.dumps([])}
+    with pytest.raises(pulumi.RunError) as info:
+        _run_program(bad, "bad")
+    text = str(info.value)
+    assert "nothing was deployed" in text
+    assert "gpufleet:compartment_id = 'nope'" in text
+    assert "gpufleet:pools = []: no GPU pools declared" in text
+
+
+def test_invalid_config_registers_no_resource() -> None:
+    import pulumi
+
+    from infra.offline import plan as plan_module
+
+    seen: list[object] = []
+    original = plan_module.RecordingMocks.new_resource
+
+    def spy(self: object, args: object) -> object:
+        seen.append(args)
+        return original(self, args)  # type: ignore[arg-type]
+
+    plan_module.RecordingMocks.new_resource = spy  # type: ignore[method-assign]
+    try:
+        with pytest.raises(pulumi.RunError):
+            _run_program({"gpufleet:pools": "[]"}, "bad")
+    finally:
+        plan_module.RecordingMocks.new_resource = original  # type: ignore[method-assign]
+    assert [a for a in seen if getattr(a, "typ", "") != "pulumi:pulumi:Stack"] == []
+
+
+def test_node_addresses_join_three_lookups() -> None:
+    nodes = lookups.join_node_addresses(
+        instances=[
+            {"id": "i2", "display_name": "h100-2"},
+            {"id": "i1", "display_name": "h100-1"},
+            {"id": "i3", "display_name": None},
+        ],
+        attachments=[
+            {"instance_id": "i1", "vnic_id": "v1", "state": "ATTACHED"},
+            {"instance_id": "i2", "vnic_id": "v2", "state": "ATTACHED"},
+            {"instance_id": "i2", "vnic_id": "old", "state": "DETACHED"},
+        ],
+        private_ips=[
+            {"vnic_id": "v1", "ip_address": "10.0.128.5", "is_primary": True},
+            {"vnic_id": "v2", "ip_address": "10.0.128.6", "is_primary": True},
+            {"vnic_id": "v2", "ip_address": "10.0.128.99", "is_primary": False},
+        ],
+    )
+    assert nodes == [
+        {"name": "h100-1", "id": "i1", "private_ip": "10.0.128.5"},
+        {"name": "h100-2", "id": "i2", "private_ip": "10.0.128.6"},
+        {"name": "i3", "id": "i3", "private_ip": ""},
+    ]
