@@ -11,7 +11,8 @@ from infra.config.model import StackConfig
 class PoolCapacity:
     name: str
     shape: str
-    nodes: int
+    nodes: int  # launched: requested + spares
+    spares: int
     gpus: int
     gpu_model: str
     rdma_tbps_per_node: float | None
@@ -25,6 +26,7 @@ class Capacity:
     total_gpus: int
     total_usd_per_hour: float | None  # None if any pool's price is unknown
     total_kw: float | None
+    power_budget_kw: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -43,12 +45,13 @@ def summarize(config: StackConfig) -> Capacity:
             PoolCapacity(
                 name=pool.name,
                 shape=shape.name,
-                nodes=pool.nodes,
+                nodes=pool.launched,
+                spares=pool.spares,
                 gpus=pool.gpus,
                 gpu_model=shape.gpu_model,
                 rdma_tbps_per_node=shape.rdma_tbps,
-                usd_per_hour=None if per_node is None else round(per_node * pool.nodes, 2),
-                kw=None if shape.node_max_kw is None else round(shape.node_max_kw * pool.nodes, 3),
+                usd_per_hour=None if per_node is None else round(per_node * pool.launched, 2),
+                kw=None if pool.node_kw is None else round(pool.node_kw * pool.launched, 3),
             )
         )
     return Capacity(
@@ -56,4 +59,5 @@ def summarize(config: StackConfig) -> Capacity:
         total_gpus=sum(p.gpus for p in pools),
         total_usd_per_hour=_total([p.usd_per_hour for p in pools]),
         total_kw=_total([p.kw for p in pools]),
+        power_budget_kw=config.power_budget_kw,
     )

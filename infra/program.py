@@ -27,23 +27,30 @@ def _pool_nodes(
     import pulumi_oci.core as core
 
     if component.cluster_network is not None:
+        cid = config.compartment_id
 
-        def lookup(cn_id: str) -> Any:
+        def lookup(cn_ids: list[str]) -> Any:
             if pulumi.runtime.is_dry_run():
                 return []  # nodes do not exist in a preview
-            cid = config.compartment_id
-            insts = core.get_cluster_network_instances_output(
-                cluster_network_id=cn_id, compartment_id=cid
-            )
+            insts = [
+                core.get_cluster_network_instances_output(
+                    cluster_network_id=cn, compartment_id=cid
+                ).instances
+                for cn in cn_ids
+            ]
             atts = core.get_vnic_attachments_output(compartment_id=cid, availability_domain=ad)
             ips = core.get_private_ips_output(subnet_id=nodes_subnet_id)
-            return pulumi.Output.all(insts.instances, atts.vnic_attachments, ips.private_ips).apply(
+            return pulumi.Output.all(
+                pulumi.Output.all(*insts), atts.vnic_attachments, ips.private_ips
+            ).apply(
                 lambda r: lookups.join_node_addresses(
-                    *([vars(x) for x in part or []] for part in r)
+                    [vars(x) for chunk in r[0] for x in chunk or []],
+                    [vars(x) for x in r[1] or []],
+                    [vars(x) for x in r[2] or []],
                 )
             )
 
-        return component.cluster_network.id.apply(lookup)
+        return pulumi.Output.all(*[cn.id for cn in component.cluster_networks]).apply(lookup)
     if getattr(component, "instances", None):
         return pulumi.Output.all(
             *[pulumi.Output.all(i.display_name, i.id, i.private_ip) for i in component.instances]
@@ -105,13 +112,17 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
                 nsg_id=network.nodes_nsg.id,
                 pool_name=pool.name,
                 shape=pool.shape,
-                nodes=pool.nodes,
+                nodes=pool.launched,
                 image_id=pool.image_id,
                 boot_volume_gb=pool.boot_volume_gb,
                 mode=pool.mode,
                 ssh_public_key=config.ssh_public_key,
                 user_data_b64=(user_data or {}).get(pool.name),
                 gpu_memory_fabric_ids=pool.gpu_memory_fabric_ids,
+                max_nodes_per_cluster_network=pool.max_nodes_per_cluster_network,
+                hpc_island_id=pool.hpc_island_id,
+                network_block_ids=pool.network_block_ids,
+                replace_nodes=dict(pool.replace_nodes),
                 protect=config.protect_pools,
                 tags={**tags, "gpufleet-pool": pool.name},
             ),
@@ -120,6 +131,9 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
             "id": component.id_output,
             "shape": pool.shape,
             "mode": pool.mode,
+            "nodes_requested": pool.nodes,
+            "spares": pool.spares,
+            "gpu_power_cap_w": pool.gpu_power_cap_w,
             # the image's default user: Canonical images use "ubuntu", Oracle Linux "opc"
             "ssh_user": "ubuntu" if pool.os.startswith("ubuntu") else "opc",
             "nodes": _pool_nodes(pool, component, config, network.nodes_subnet.id, ad),

@@ -44,6 +44,10 @@ class GpuPoolArgs:
     ssh_public_key: str
     user_data_b64: str | None = None  # cloud-init for first-boot self-bootstrap
     gpu_memory_fabric_ids: tuple[str, ...] = ()
+    max_nodes_per_cluster_network: int | None = None
+    hpc_island_id: str | None = None
+    network_block_ids: tuple[str, ...] = ()
+    replace_nodes: dict[str, int] = field(default_factory=dict)
     protect: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -51,6 +55,20 @@ class GpuPoolArgs:
 def create_timeout_minutes(nodes: int) -> int:
     """oci-hpc @ b5285a68 locals.tf: 30 minutes per started batch of 20 RDMA nodes."""
     return ((nodes - nodes % 20) // 20 + 1) * 30
+
+
+def chunk_sizes(nodes: int, max_per_chunk: int | None) -> list[int]:
+    """Cluster-network sizes: full chunks first, the remainder last. Growing a pool only grows
+    the last chunk and appends new ones, so existing chunks keep their names and sizes."""
+    if not max_per_chunk or nodes <= max_per_chunk:
+        return [nodes]
+    full, rest = divmod(nodes, max_per_chunk)
+    return [max_per_chunk] * full + ([rest] if rest else [])
+
+
+def chunk_name(prefix: str, index: int) -> str:
+    """Chunk 0 keeps the unchunked name, so turning chunking on never renames a live pool."""
+    return f"{prefix}-cn" if index == 0 else f"{prefix}-cn-{index}"
 
 
 def rack_sizes(nodes: int, fabrics: int) -> list[int]:
@@ -139,30 +157,64 @@ class GpuPool(pulumi.ComponentResource):
         guarded: pulumi.ResourceOptions,
         timeouts: pulumi.CustomTimeouts,
     ) -> None:
-        self.cluster_network = core.ClusterNetwork(
-            f"{name}-cn",
-            core.ClusterNetworkArgs(
-                compartment_id=args.compartment_id,
-                display_name=f"{name}-cn",
-                instance_pools=[
-                    core.ClusterNetworkInstancePoolArgs(
-                        instance_configuration_id=self.instance_configuration.id,
-                        size=args.nodes,
-                        display_name=f"{name}-pool",
-                    )
-                ],
-                # ForceNew in the provider: changing AD or subnet replaces every node.
-                placement_configuration=core.ClusterNetworkPlacementConfigurationArgs(
-                    availability_domain=args.availability_domain, primary_subnet_id=args.subnet_id
-                ),
-                freeform_tags=args.tags,
-            ),
-            # Bare-metal RDMA pools take long to launch: oci-hpc's create timeout formula.
-            opts=pulumi.ResourceOptions.merge(
-                guarded, pulumi.ResourceOptions(custom_timeouts=timeouts)
-            ),
-        )
+        placement = None
+        if args.hpc_island_id:
+            placement = core.ClusterNetworkClusterConfigurationArgs(
+                hpc_island_id=args.hpc_island_id,
+                network_block_ids=list(args.network_block_ids) or None,
+            )
+        self.cluster_networks: list[core.ClusterNetwork] = []
+        for index, size in enumerate(chunk_sizes(args.nodes, args.max_nodes_per_cluster_network)):
+            cn_name = chunk_name(name, index)
+            self.cluster_networks.append(
+                core.ClusterNetwork(
+                    cn_name,
+                    core.ClusterNetworkArgs(
+                        compartment_id=args.compartment_id,
+                        display_name=cn_name,
+                        instance_pools=[
+                            core.ClusterNetworkInstancePoolArgs(
+                                instance_configuration_id=self.instance_configuration.id,
+                                size=size,
+                                display_name=f"{cn_name}-pool",
+                            )
+                        ],
+                        # ForceNew in the provider: changing AD or subnet replaces every node.
+                        placement_configuration=core.ClusterNetworkPlacementConfigurationArgs(
+                            availability_domain=args.availability_domain,
+                            primary_subnet_id=args.subnet_id,
+                        ),
+                        cluster_configuration=placement,
+                        freeform_tags=args.tags,
+                    ),
+                    # Bare-metal RDMA pools take long to launch: oci-hpc's create timeout formula.
+                    opts=pulumi.ResourceOptions.merge(
+                        guarded,
+                        pulumi.ResourceOptions(
+                            custom_timeouts=pulumi.CustomTimeouts(
+                                create=f"{create_timeout_minutes(size)}m"
+                            )
+                        ),
+                    ),
+                )
+            )
+        self.cluster_network = self.cluster_networks[0]
         self.id_output = self.cluster_network.id
+        if args.replace_nodes:
+            from infra.components.node_replacement import NodeReplacement
+
+            # Which chunk holds the node is known only to OCI: the provider asks each pool.
+            pool_ids = pulumi.Output.all(
+                *[cn.instance_pools.apply(lambda p: p[0].id or "") for cn in self.cluster_networks]
+            )
+            for instance_id, generation in sorted(args.replace_nodes.items()):
+                NodeReplacement(
+                    f"{name}-replace-{instance_id[-12:]}-{generation}",
+                    pool_ids,
+                    instance_id,
+                    generation,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
 
     def _compute_cluster(
         self,
@@ -209,6 +261,19 @@ class GpuPool(pulumi.ComponentResource):
                 )
             return
         for index in range(1, args.nodes + 1):
+            node = f"{args.pool_name}-{index:04d}"
+            generation = args.replace_nodes.get(node)
+            # A node listed in replace_nodes is recreated when its generation changes, and
+            # protection is lifted for that node alone. Keep the entry afterwards: removing it
+            # changes the trigger again.
+            opts = (
+                guarded
+                if generation is None
+                else pulumi.ResourceOptions.merge(
+                    guarded,
+                    pulumi.ResourceOptions(protect=False, replacement_trigger=f"gen-{generation}"),
+                )
+            )
             self.instances.append(
                 core.Instance(
                     f"{name}-{index:04d}",
@@ -222,10 +287,10 @@ class GpuPool(pulumi.ComponentResource):
                             subnet_id=args.subnet_id,
                             assign_public_ip="false",
                             nsg_ids=[args.nsg_id],
-                            hostname_label=f"{args.pool_name}-{index:04d}",
+                            hostname_label=node,
                         ),
                         freeform_tags=args.tags,
                     ),
-                    opts=guarded,
+                    opts=opts,
                 )
             )

@@ -197,14 +197,47 @@ class Pool(_Strict):
     # GB200 NVL72 racks: one GPU memory fabric per 18-node rack (docs.oracle.com
     # .../Compute/Concepts/gpu-memory-fabric.htm "up to 18 Compute hosts each").
     gpu_memory_fabric_ids: tuple[Annotated[str, ocid("computegpumemoryfabric")], ...] = ()
+    # Extra nodes launched beyond `nodes`; the health gate keeps the best `nodes` in hostfiles
+    # and holds the rest as spares ready to swap in.
+    spares: Annotated[int, Field(ge=0)] = 0
+    # Split the pool into cluster networks of at most this many nodes. OCI publishes no maximum
+    # per cluster network (capacity is bounded by HPC islands / network blocks, oci-hpc v2
+    # README), so there is no default: set it to the block size your capacity came in.
+    max_nodes_per_cluster_network: Annotated[int, Field(ge=1)] | None = None
+    # Optional placement of every chunk inside one HPC island / network blocks
+    # (ClusterNetwork cluster_configuration, docs.oracle.com ClusterConfigurationDetails).
+    hpc_island_id: Annotated[str, ocid("computehpcisland")] | None = None
+    network_block_ids: tuple[Annotated[str, ocid("computenetworkblock")], ...] = ()
+    # Per-GPU power cap applied with `nvidia-smi -pl` on every node and checked by health.
+    gpu_power_cap_w: Annotated[int, Field(ge=100)] | None = None
+    # Node -> replacement generation. Bump a node's number to replace it on the next `up`:
+    # cluster_network pools key by instance OCID (detach + terminate, the pool relaunches to
+    # keep its size), compute_cluster pools by node name ("<pool>-0007", recreated).
+    replace_nodes: dict[str, Annotated[int, Field(ge=1)]] = {}
 
     @property
     def spec(self) -> Shape:
         return CATALOG[self.shape]
 
     @property
+    def launched(self) -> int:
+        """Nodes actually launched: the requested ones plus spares."""
+        return self.nodes + self.spares
+
+    @property
     def gpus(self) -> int:
-        return self.nodes * self.spec.gpu_count
+        return self.launched * self.spec.gpu_count
+
+    @property
+    def node_kw(self) -> float | None:
+        """Maximum power of one node, lowered by the GPU power cap where one is set."""
+        spec = self.spec
+        if spec.node_max_kw is None:
+            return None
+        if self.gpu_power_cap_w is None or spec.gpu_tdp_w is None:
+            return spec.node_max_kw
+        saved_w = spec.gpu_count * max(spec.gpu_tdp_w - self.gpu_power_cap_w, 0)
+        return round(spec.node_max_kw - saved_w / 1000, 4)
 
 
 class Subnets(_Strict):
@@ -273,6 +306,8 @@ class StackConfig(_Strict):
     storage: Storage = Storage()
     software: Software = Software()
     tags: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}$")], str] = {}
+    # The cluster's power envelope; plan and review fail when the pools' maximum exceeds it.
+    power_budget_kw: Annotated[float, Field(gt=0)] | None = None
     # GPU pools and cluster networks carry `protect=True` unless this is set to false.
     protect_pools: bool = True
     region: str | None = None  # from `oci:region`, informational
@@ -292,7 +327,8 @@ class StackConfig(_Strict):
 
     @property
     def total_nodes(self) -> int:
-        return sum(p.nodes for p in self.pools)
+        """Nodes launched, spares included."""
+        return sum(p.launched for p in self.pools)
 
     @property
     def cluster_tags(self) -> dict[str, str]:

@@ -25,6 +25,10 @@ def _pools(raw: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, p) for i, p in enumerate(pools) if isinstance(p, Mapping)]
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def at_least_one_pool(raw: Mapping[str, Any]) -> Iterator[Problem]:
     if "pools" in raw and raw["pools"] == []:
         yield Problem(
@@ -116,7 +120,7 @@ def subnet_layout(raw: Mapping[str, Any]) -> Iterator[Problem]:
                     f"overlaps the {a} subnet {plan[a]}",
                     "give each subnet its own block inside the VCN",
                 )
-    total = sum(p.get("nodes", 0) for _, p in _pools(raw) if isinstance(p.get("nodes"), int))
+    total = sum(_int(p.get("nodes")) + _int(p.get("spares")) for _, p in _pools(raw))
     nodes_net = plan.get("nodes")
     if nodes_net is not None and total > subnets.usable_hosts(nodes_net):
         yield Problem(
@@ -190,6 +194,98 @@ def container_needs_image(raw: Mapping[str, Any]) -> Iterator[Problem]:
         )
 
 
+def power_cap_within_tdp(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    for i, pool in _pools(raw):
+        shape = CATALOG.get(str(pool.get("shape")))
+        cap = pool.get("gpu_power_cap_w")
+        if shape is None or not isinstance(cap, int):
+            continue
+        if shape.gpu_vendor != "nvidia":
+            yield Problem(
+                key_path(("pools", i, "gpu_power_cap_w")),
+                show(cap),
+                f"GPU power caps are applied with nvidia-smi; {shape.name} has "
+                f"{shape.gpu_vendor} GPUs",
+                "remove gpu_power_cap_w for this pool",
+            )
+        elif shape.gpu_tdp_w is not None and cap > shape.gpu_tdp_w:
+            yield Problem(
+                key_path(("pools", i, "gpu_power_cap_w")),
+                show(cap),
+                f"above the {shape.gpu_model}'s {shape.gpu_tdp_w} W maximum",
+                f"use a cap between 100 and {shape.gpu_tdp_w} W",
+            )
+
+
+def power_budget(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    from infra.config.model import Pool
+
+    budget = raw.get("power_budget_kw")
+    if not isinstance(budget, int | float) or isinstance(budget, bool) or budget <= 0:
+        return
+    total, unknown = 0.0, []
+    for _, pool in _pools(raw):
+        try:
+            model = Pool.model_validate(dict(pool))
+        except ValueError:  # pydantic.ValidationError: the field checks report it
+            return
+        if model.node_kw is None:
+            unknown.append(model.shape)
+        else:
+            total += model.node_kw * model.launched
+    if unknown:
+        yield Problem(
+            key_path(("power_budget_kw",)),
+            show(budget),
+            "cannot be checked: no public power figure for " + ", ".join(sorted(set(unknown))),
+            "remove the budget or the pools of those shapes",
+        )
+    elif total > budget:
+        yield Problem(
+            key_path(("power_budget_kw",)),
+            show(budget),
+            f"the pools draw up to {total:,.1f} kW (nodes + spares at maximum node "
+            "power), over the budget",
+            "raise the budget, lower nodes/spares, or set gpu_power_cap_w",
+        )
+
+
+def pool_mode_options(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    for i, pool in _pools(raw):
+        mode = pool.get("mode", "cluster_network")
+        for key in ("max_nodes_per_cluster_network", "hpc_island_id", "network_block_ids"):
+            if pool.get(key) and mode != "cluster_network":
+                yield Problem(
+                    key_path(("pools", i, key)),
+                    show(pool[key]),
+                    "applies only to mode cluster_network",
+                    "remove it, or use mode: cluster_network",
+                )
+        replace = pool.get("replace_nodes")
+        if not isinstance(replace, Mapping):
+            continue
+        name = pool.get("name")
+        for node in replace:
+            if mode == "cluster_network" and not str(node).startswith("ocid1.instance."):
+                yield Problem(
+                    key_path(("pools", i, "replace_nodes", str(node))),
+                    show(node),
+                    "cluster_network pools replace nodes by instance OCID",
+                    "use the node's ocid1.instance... (gpufleet inventory lists them)",
+                )
+            if mode == "compute_cluster" and not (
+                isinstance(name, str)
+                and str(node).startswith(f"{name}-")
+                and str(node)[len(name) + 1 :].isdigit()
+            ):
+                yield Problem(
+                    key_path(("pools", i, "replace_nodes", str(node))),
+                    show(node),
+                    f"compute_cluster pools replace nodes by name ('{name}-0007')",
+                    "use the node's name as in the inventory",
+                )
+
+
 RULES: tuple[Rule, ...] = (
     at_least_one_pool,
     duplicate_pool_names,
@@ -199,6 +295,9 @@ RULES: tuple[Rule, ...] = (
     os_supported_for_shape,
     gpu_memory_fabric,
     container_needs_image,
+    power_cap_within_tdp,
+    power_budget,
+    pool_mode_options,
 )
 
 

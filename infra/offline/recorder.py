@@ -76,7 +76,9 @@ class RecordingMocks(Mocks):
             reg = self.registrations.setdefault(
                 (args.typ, args.name), Registration(args.typ, args.name, bool(args.custom), {})
             )
-            reg.type, reg.custom, reg.inputs = args.typ, bool(args.custom), _clean(args.inputs)
+            inputs = {k: v for k, v in args.inputs.items() if k != "__provider"}
+            # (a dynamic resource's pickled provider is code, not configuration)
+            reg.type, reg.custom, reg.inputs = args.typ, bool(args.custom), _clean(inputs)
         if not args.custom:
             return None, {}
         return f"{args.name}-id", dict(args.inputs)
