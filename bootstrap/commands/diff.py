@@ -1,0 +1,91 @@
+"""`gpufleet diff`: what a stack-config change would do, offline (no credentials, no state)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from bootstrap.commands._common import EXIT_BAD_INPUT, config_errors
+
+
+def _from_git(ref: str, path: Path) -> Path:
+    """The file at `path` as of git `ref`, written to a temporary file."""
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=path.parent or ".",
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
+        rel = path.resolve().relative_to(Path(top).resolve())
+        text = subprocess.run(
+            ["git", "show", f"{ref}:{rel.as_posix()}"],
+            cwd=top,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, ValueError, OSError) as e:
+        detail = getattr(e, "stderr", "") or str(e)
+        click.echo(f"gpufleet diff: cannot read {path} at {ref}: {detail.strip()}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    out = Path(tempfile.mkdtemp(prefix="gpufleet-base-")) / path.name
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+@click.command("diff")
+@click.option(
+    "--base",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Stack config before the change (Pulumi.<stack>.yaml).",
+)
+@click.option(
+    "--base-ref",
+    help="Read the base config from this git ref instead (e.g. origin/main), at the --head path.",
+)
+@click.option(
+    "--head",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Stack config after the change (default: the example stack).",
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(2_000, 65_536),
+    default=60_000,
+    show_default=True,
+    help="Upper bound on the Markdown length.",
+)
+def command(base: Path | None, base_ref: str | None, head: Path | None, max_chars: int) -> None:
+    """Plan BASE and HEAD offline and print the difference as Markdown for a PR comment.
+
+    Added, removed and changed resources with their inputs, the GPU impact per pool, and
+    replacements predicted from the provider's ForceNew rules (each citing its source).
+    """
+    from bootstrap.review.markdown import render
+    from bootstrap.review.model import ReviewInputError
+    from bootstrap.review.offline import diff_manifests
+    from infra.offline.plan import EXAMPLE_STACK, run_plan
+
+    if (base is None) == (base_ref is None):
+        click.echo("gpufleet diff: give exactly one of --base FILE or --base-ref REF", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    head = head or EXAMPLE_STACK
+    base_file = base if base is not None else _from_git(str(base_ref), head)
+    with config_errors():
+        before = run_plan(base_file).manifest()
+        after = run_plan(head).manifest()
+    try:
+        review = diff_manifests(before, after)
+    except ReviewInputError as exc:
+        click.echo(f"gpufleet diff: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(render(review, limit=max_chars), nl=False)

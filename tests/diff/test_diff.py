@@ -1,0 +1,136 @@
+"""`gpufleet diff`: two stack configs planned offline and compared."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bootstrap.cli import cli
+from bootstrap.review.model import Disruption, ReviewInputError
+from bootstrap.review.offline import diff_manifests
+from infra.offline.plan import EXAMPLE_STACK, run_plan
+
+EXAMPLE = EXAMPLE_STACK.read_text()
+IMAGE = "ocid1.image.oc1.iad.aaaaaaaaexamplegpuimageubuntu2204000000000000000000000"
+NEW_IMAGE = "ocid1.image.oc1.iad.aaaaaaaaexamplegpuimageubuntu2404000000000000000000000"
+
+
+def _stack(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def base() -> dict:
+    return run_plan(EXAMPLE_STACK).manifest()
+
+
+def _diff(base: dict, tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
+    return diff_manifests(base, run_plan(_stack(tmp_path, "head", text)).manifest())
+
+
+def test_same_config_no_changes(base: dict) -> None:
+    review = diff_manifests(base, base)
+    assert review.changes == () and review.impacts == ()
+
+
+def test_grow_pool_is_only_a_size_update(base: dict, tmp_path: Path) -> None:
+    review = _diff(base, tmp_path, EXAMPLE.replace("nodes: 2", "nodes: 4"))
+    assert [(c.op, c.name) for c in review.changes] == [("update", "dev-h100-cn")]
+    assert review.changes[0].diff_paths == (("instancePools[0].size", "update"),)
+    (impact,) = review.impacts
+    assert (impact.nodes_before, impact.nodes_after, impact.gpus_after) == (2, 4, 32)
+    assert impact.disruption is Disruption.NEW_NODES
+
+
+def test_image_change_predicts_instance_configuration_replacement(
+    base: dict, tmp_path: Path
+) -> None:
+    review = _diff(base, tmp_path, EXAMPLE.replace(IMAGE, NEW_IMAGE))
+    ops = {c.name: c for c in review.changes}
+    ic = ops["dev-h100-ic"]
+    assert ic.op == "replace" and ic.predicted
+    assert ic.forcenew[0].path == "instanceDetails.launchDetails.sourceDetails.imageId"
+    assert "core_instance_configuration_resource.go" in ic.forcenew[0].source
+    cn = ops["dev-h100-cn"]  # the cluster network updates its instance configuration in place
+    assert cn.op == "update" and cn.cascade == ("dev-h100-ic",)
+    assert review.impacts[0].disruption is Disruption.NEW_NODES
+
+
+def test_image_change_in_compute_cluster_mode_recreates_every_node(tmp_path: Path) -> None:
+    cc = EXAMPLE.replace("mode: cluster_network", "mode: compute_cluster")
+    base = run_plan(_stack(tmp_path, "base", cc)).manifest()
+    review = _diff(base, tmp_path, cc.replace(IMAGE, NEW_IMAGE))
+    replaced = sorted(c.name for c in review.changes if c.op == "replace")
+    assert replaced == ["dev-h100-0001", "dev-h100-0002", "dev-h100-ic"]
+    node = next(c for c in review.changes if c.name == "dev-h100-0001")
+    assert "core_instance_resource.go" in node.forcenew[0].source
+    assert review.impacts[0].disruption is Disruption.RECREATE
+
+
+def test_moving_the_pool_subnet_replaces_the_cluster_network(base: dict) -> None:
+    head = {
+        "resources": [
+            dict(
+                r,
+                inputs=dict(
+                    r["inputs"],
+                    placementConfiguration={
+                        "availabilityDomain": "Xxxx:US-ASHBURN-AD-2",
+                        "primarySubnetId": "other-id",
+                    },
+                ),
+            )
+            if r["name"] == "dev-h100-cn"
+            else r
+            for r in base["resources"]
+        ]
+    }
+    review = diff_manifests(base, head)
+    (change,) = review.changes
+    assert change.op == "replace" and change.replace_reasons == ("placementConfiguration",)
+    assert review.impacts[0].disruption is Disruption.RECREATE
+
+
+def test_removed_pool_is_destroyed(base: dict) -> None:
+    head = {"resources": [r for r in base["resources"] if not r["name"].startswith("dev-h100")]}
+    review = diff_manifests(base, head)
+    assert review.impacts[0].disruption is Disruption.DESTROY
+    assert {c.op for c in review.changes} == {"delete"}
+
+
+def test_bad_manifest() -> None:
+    with pytest.raises(ReviewInputError):
+        diff_manifests({"resources": [{"name": 1}]}, {"resources": []})
+
+
+def test_cli_diff_and_base_ref(tmp_path: Path) -> None:
+    head = _stack(tmp_path, "head", EXAMPLE.replace("nodes: 2", "nodes: 3"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["diff", "--base", str(EXAMPLE_STACK), "--head", str(head)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("### 🟡 Grows GPU pool h100: 2 → 3 nodes (+8 GPUs)")
+    # --base-ref reads the base from git at the head's path
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    repo_stack = _stack(tmp_path, "dev", EXAMPLE)
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "add", repo_stack.name], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    repo_stack.write_text(EXAMPLE.replace("nodes: 2", "nodes: 5"))
+    result = runner.invoke(cli, ["diff", "--base-ref", "HEAD", "--head", str(repo_stack)])
+    assert result.exit_code == 0, result.output
+    assert "2 → 5 nodes" in result.output.splitlines()[0]
+
+
+def test_cli_usage_and_config_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["diff"]).exit_code == 2
+    broken = _stack(tmp_path, "broken", EXAMPLE.replace("nodes: 2", "nodes: -1"))
+    result = runner.invoke(cli, ["diff", "--base", str(EXAMPLE_STACK), "--head", str(broken)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    result = runner.invoke(cli, ["diff", "--base-ref", "no-such-ref", "--head", str(broken)])
+    assert result.exit_code == 2
