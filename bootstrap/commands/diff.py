@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bootstrap.commands._common import EXIT_BAD_INPUT, config_errors
+from bootstrap.commands._common import EXIT_BAD_INPUT, EXIT_FAILED, config_errors
 
 
 def _from_git(ref: str, path: Path) -> Path:
@@ -80,12 +80,19 @@ def command(base: Path | None, base_ref: str | None, head: Path | None, max_char
         sys.exit(EXIT_BAD_INPUT)
     head = head or EXAMPLE_STACK
     base_file = base if base is not None else _from_git(str(base_ref), head)
+    from bootstrap.commands import _policy
+
     with config_errors():
         before = run_plan(base_file).manifest()
-        after = run_plan(head).manifest()
+        head_plan = run_plan(head)
     try:
-        review = diff_manifests(before, after)
+        review = diff_manifests(before, head_plan.manifest())
     except ReviewInputError as exc:
         click.echo(f"gpufleet diff: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(render(review, limit=max_chars), nl=False)
+    found = _policy.violations(head_plan)
+    policy_md = _policy.markdown(found)
+    click.echo(render(review, limit=max_chars - len(policy_md)), nl=False)
+    click.echo(policy_md, nl=False)
+    if _policy.has_mandatory(found):
+        sys.exit(EXIT_FAILED)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bootstrap.commands._common import config_errors, stack_config_option
+from bootstrap.commands._common import EXIT_FAILED, config_errors, stack_config_option
 
 # Per resource type, the inputs worth a glance in the tree (dotted paths into camelCase inputs).
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -105,6 +105,12 @@ def _print_human(plan: Any) -> None:
         style="bold",
     )
     console.print(table)
+    if cap.power_budget_kw is not None and cap.total_kw is not None:
+        share = cap.total_kw / cap.power_budget_kw
+        console.print(
+            f"power: {cap.total_kw:,.1f} kW of the {cap.power_budget_kw:,.1f} kW "
+            f"budget ({share:.0%})"
+        )
     console.print(
         "[dim]$/hour: list prices; kW: maximum node power of the matching NVIDIA "
         "reference system (see infra/shapes.py); n/a: no public source.[/]"
@@ -120,11 +126,18 @@ def command(stack_config: Path | None, as_json: bool) -> None:
     Runs the real Pulumi program under Pulumi's mock runtime in preview mode: no credentials,
     no network, nothing created.
     """
+    from bootstrap.commands import _policy
     from infra.offline.plan import EXAMPLE_STACK, run_plan
 
     with config_errors():
         plan = run_plan(stack_config or EXAMPLE_STACK)
+    found = _policy.violations(plan)
     if as_json:
         click.echo(plan.to_json(), nl=False)
     else:
         _print_human(plan)
+    # Violations go to stderr with --json so stdout stays the manifest alone.
+    for violation in found:
+        click.echo(f"policy: {violation}", err=as_json)
+    if _policy.has_mandatory(found):
+        sys.exit(EXIT_FAILED)

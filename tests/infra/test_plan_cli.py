@@ -109,3 +109,23 @@ def test_help_is_instant_and_imports_no_pulumi() -> None:
 def test_nonexistent_stack_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["plan", "--stack-config", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2
+
+
+def test_plan_runs_the_policies_and_fails_on_a_mandatory_violation(write_stack: Any) -> None:
+    import yaml
+
+    software = yaml.safe_load(EXAMPLE.read_text())["config"]["gpufleet:software"]
+    path = write_stack({"gpufleet:software": {**software, "driver": "535.104.05"}})
+    result = CliRunner().invoke(cli, ["plan", "--json", "--stack-config", str(path)])
+    assert result.exit_code == 1
+    assert "policy: [mandatory] software-compatible: software: driver 535.104.05" in result.output
+    clean = CliRunner().invoke(cli, ["plan"])
+    assert clean.exit_code == 0 and "policy:" not in clean.output
+
+
+def test_plan_shows_power_against_the_budget(write_stack: Any) -> None:
+    result = CliRunner().invoke(
+        cli, ["plan", "--stack-config", str(write_stack({"gpufleet:power_budget_kw": 40}))]
+    )
+    assert result.exit_code == 0
+    assert "power: 20.4 kW of the 40.0 kW budget (51%)" in result.output
