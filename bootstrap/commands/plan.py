@@ -86,7 +86,7 @@ def _print_human(plan: Any) -> None:
         table.add_row(
             p.name,
             p.shape,
-            f"{p.nodes:,}",
+            f"{p.nodes - p.spares:,} + {p.spares:,}" if p.spares else f"{p.nodes:,}",
             f"{p.gpus:,}",
             p.gpu_model,
             fmt(p.rdma_tbps_per_node, ".1f"),

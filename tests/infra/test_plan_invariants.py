@@ -105,20 +105,26 @@ def test_pool_sizes_match_config(plans: dict[str, Any], stack: str) -> None:
     for pool in plan.config.pools:
         prefix = f"{cluster}-{pool.name}"
         if pool.mode == "cluster_network":
-            pools = names[f"{prefix}-cn"]["inputs"]["instancePools"]
-            assert [p["size"] for p in pools] == [pool.nodes]
+            chunks = [
+                r
+                for r in of_type(plan, "oci:Core/clusterNetwork:ClusterNetwork")
+                if r["parent"] == prefix
+            ]
+            sizes = [p["size"] for r in chunks for p in r["inputs"]["instancePools"]]
+            assert sum(sizes) == pool.launched  # nodes + spares
+            assert all(s <= (pool.max_nodes_per_cluster_network or s) for s in sizes)
         elif pool.gpu_memory_fabric_ids:
             sizes = [
                 r["inputs"]["size"]
                 for r in of_type(plan, "oci:Core/computeGpuMemoryCluster:ComputeGpuMemoryCluster")
                 if r["parent"] == prefix
             ]
-            assert sum(sizes) == pool.nodes
+            assert sum(sizes) == pool.launched
         else:
             instances = [
                 r for r in of_type(plan, "oci:Core/instance:Instance") if r["parent"] == prefix
             ]
-            assert len(instances) == pool.nodes
+            assert len(instances) == pool.launched
             assert all(r["inputs"]["computeClusterId"] == f"{prefix}-cc-id" for r in instances)
         shape = names[f"{prefix}-ic"]["inputs"]["instanceDetails"]["launchDetails"]["shape"]
         assert shape == pool.shape
