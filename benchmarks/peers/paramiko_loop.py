@@ -1,0 +1,84 @@
+"""Bare paramiko peer: a thread pool and one shared bastion transport, nothing else.
+
+python paramiko_loop.py INVENTORY SCRIPT CONCURRENCY   ->   {"ok": N, "nodes": M}
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import paramiko
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from remote_command import remote_command
+
+inv = json.loads(Path(sys.argv[1]).read_text())
+script = Path(sys.argv[2]).read_bytes()
+concurrency = int(sys.argv[3])
+ssh = inv["ssh"]
+key = paramiko.Ed25519Key.from_private_key_file(ssh["identity_file"])
+host_keys = paramiko.HostKeys(ssh["known_hosts"])
+
+
+class NoClose:
+    def __init__(self, chan: paramiko.Channel) -> None:
+        self.chan = chan
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def _closed(self) -> bool:
+        return bool(self.chan.closed)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.chan, name)
+
+
+def handshake(sock: Any, host: str, port: int) -> paramiko.Transport:
+    t = paramiko.Transport(sock)
+    t.start_client(timeout=15)
+    k = t.get_remote_server_key()
+    entry = host_keys.lookup(f"[{host}]:{port}")
+    if not entry or entry[k.get_name()].asbytes() != k.asbytes():
+        raise RuntimeError(f"host key mismatch for {host}")
+    t.auth_publickey(ssh["user"], key)
+    return t
+
+
+b = ssh["bastion"]
+bastion = handshake(socket.create_connection((b["host"], b["port"])), b["host"], b["port"])
+
+
+def one(node: dict[str, Any]) -> bool:
+    try:
+        chan = bastion.open_channel("direct-tcpip", (node["host"], node["port"]), ("127.0.0.1", 0))
+        t = handshake(NoClose(chan), node["host"], node["port"])
+        s = t.open_session()
+        s.set_combine_stderr(True)
+        s.exec_command(remote_command(node["name"], len(script)))
+        s.sendall(script)
+        s.shutdown_write()
+        out = b""
+        while chunk := s.recv(32768):
+            out += chunk
+        ok = s.recv_exit_status() == 0 and b'"status": "ok"' in out
+        s.close()
+        t.close()
+        t.join()
+        chan.close()
+        return ok
+    except Exception as exc:
+        print(f"{node['name']}: {exc!r}", file=sys.stderr)
+        return False
+
+
+with ThreadPoolExecutor(concurrency) as pool:
+    results = list(pool.map(one, inv["nodes"]))
+bastion.close()
+print(json.dumps({"ok": sum(results), "nodes": len(results)}))

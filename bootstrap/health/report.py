@@ -1,0 +1,73 @@
+"""The health report: a verdict table for people, JSON for CI and schedulers.
+
+Table (one row per node, errors with their remedies below)::
+
+    NODE       POOL   VERDICT      FAILING CHECKS
+    gpu-0001   train  pass
+    gpu-0002   train  FAIL         gpu-count, rdma-link:mlx5_3
+
+    gpu-0002  error  gpu-count: 7 GPUs visible, BM.GPU.H100.8 has 8
+                     -> look for Xid 79 …
+    2 nodes: 1 pass, 1 fail, 0 unreachable
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bootstrap.health.findings import Severity
+from bootstrap.health.node_report import FAIL, PASS, UNREACHABLE, NodeReport
+from bootstrap.health.pool_nccl import PoolNccl
+
+SCHEMA = 1
+
+
+def exit_code(nodes: Sequence[NodeReport], pools: Sequence[PoolNccl]) -> int:
+    pool_error = any(f.severity is Severity.ERROR for p in pools for f in p.findings)
+    return 0 if all(n.status == PASS for n in nodes) and not pool_error else 1
+
+
+def to_dict(
+    nodes: Sequence[NodeReport], pools: Sequence[PoolNccl], params: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "params": params,
+        "summary": {s: sum(n.status == s for n in nodes) for s in (PASS, FAIL, UNREACHABLE)},
+        "exit_code": exit_code(nodes, pools),
+        "nodes": [n.to_dict() for n in nodes],
+        "pools": [p.to_dict() for p in pools],
+    }
+
+
+def render_table(nodes: Sequence[NodeReport], pools: Sequence[PoolNccl]) -> str:
+    width = max([4, *(len(n.node) for n in nodes)])
+    pool_w = max([4, *(len(n.pool) for n in nodes)])
+    rows = [f"{'NODE':<{width}}  {'POOL':<{pool_w}}  {'VERDICT':<11}  FAILING CHECKS"]
+    for n in nodes:
+        label = {PASS: "pass", FAIL: "FAIL", UNREACHABLE: "UNREACHABLE"}[n.status]
+        failing = ", ".join(n.verdict.failing_checks)
+        rows.append(f"{n.node:<{width}}  {n.pool:<{pool_w}}  {label:<11}  {failing}".rstrip())
+    details: list[str] = []
+    for n in nodes:
+        if n.unreachable_reason:
+            details.append(f"{n.node}  unreachable: {n.unreachable_reason}")
+        for f in n.verdict.findings:
+            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
+            details.append(f"{n.node}  {f.severity}  {f.check}: {f.message}{note}")
+            details.append(f"{' ' * len(n.node)}  -> {f.remedy}")
+    for p in pools:
+        for f in p.findings:
+            details.append(f"pool {p.pool}  {f.severity}  {f.check}: {f.message}")
+            details.append(f"  -> {f.remedy}")
+    counts = {s: sum(n.status == s for n in nodes) for s in (PASS, FAIL, UNREACHABLE)}
+    summary = (
+        f"{len(nodes)} nodes: {counts[PASS]} pass, {counts[FAIL]} fail, "
+        f"{counts[UNREACHABLE]} unreachable"
+    )
+    parts = ["\n".join(rows)]
+    if details:
+        parts.append("\n".join(details))
+    parts.append(summary)
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,134 @@
+"""Facts and NCCL runs over SSH, through the fleet runner (`bootstrap.runner.run_fleet`).
+
+Each node gets ONE command (`gather.combined_command`) whose stdout is captured in memory and
+split into raw facts here; the runner still logs everything to ``logs/<run-id>/<node>.log`` and
+writes ``results.json``. NCCL runs launch ``mpirun`` on the first node of a pool or pair
+(Open MPI refuses root, so never under sudo), which needs the nodes' own SSH trust between them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bootstrap.health.gather import combined_command, split_output
+from bootstrap.health.nccl.mpirun import mpirun_command
+from bootstrap.health.nccl.pairwise import Pair
+from bootstrap.health.node_facts import Gathered
+from bootstrap.inventory.model import Node
+from bootstrap.results import Status
+from bootstrap.runner import RunSettings, run_fleet
+from bootstrap.runner.node_output import NodeOutput
+from bootstrap.ssh.connection import Connector, NodeConnection
+from infra.shapes import get_shape
+
+
+@dataclass
+class CaptureJob:
+    """A command whose stdout lines are also kept in `lines` (the runner keeps only a tail)."""
+
+    command: str
+    sudo: bool = False
+    lines: list[str] = field(default_factory=list)
+
+    def execute(
+        self,
+        conn: NodeConnection,
+        *,
+        node: Node,
+        run_id: str,
+        settings: RunSettings,
+        output: NodeOutput,
+        deadline: float,
+        stop: threading.Event,
+    ) -> int:
+        def on_line(stream: str, line: str) -> None:
+            output.on_line(stream, line)
+            if stream == "out":
+                self.lines.append(line)
+
+        command = f"{settings.sudo} {self.command}".strip() if self.sudo else self.command
+        return conn.exec(command, on_line=on_line, deadline=deadline, stop=stop)
+
+
+def batches(pairs: Sequence[Pair]) -> list[list[Pair]]:
+    """Split pairs into rounds in which no node appears twice (runs in a round go in parallel)."""
+    rounds: list[list[Pair]] = []
+    for pair in pairs:
+        for r in rounds:
+            if not any(set(pair) & set(p) for p in r):
+                r.append(pair)
+                break
+        else:
+            rounds.append([pair])
+    return rounds
+
+
+class SshSource:
+    def __init__(
+        self,
+        nodes: Sequence[Node],
+        make_connector: Callable[[], Connector],
+        settings: RunSettings,
+        logs_dir: Path,
+        *,
+        sudo: bool = True,
+    ) -> None:
+        self.by_name = {n.name: n for n in nodes}
+        self.make_connector = make_connector
+        self.settings = settings
+        self.logs_dir = logs_dir
+        self.sudo = sudo
+
+    def _run(self, jobs: dict[str, CaptureJob], kind: str) -> dict[str, tuple[str | None, str]]:
+        """node -> (captured stdout, or None when nothing ran; why)."""
+        report = run_fleet(
+            [self.by_name[name] for name in jobs],
+            lambda node: jobs[node.name],
+            connector=self.make_connector(),
+            settings=self.settings,
+            logs_dir=self.logs_dir,
+            kind=kind,
+            params={"nodes": list(jobs)},
+        )
+        out: dict[str, tuple[str | None, str]] = {}
+        for r in report.results:
+            lines = jobs[r.node].lines
+            ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
+            why = f"{r.status}: {r.error_message}" if r.error_message else str(r.status)
+            out[r.node] = ("\n".join(lines) + "\n" if ran else None, why)
+        return out
+
+    def gather(
+        self, nodes: Sequence[Node], kinds_for: Callable[[Node], tuple[str, ...]]
+    ) -> dict[str, Gathered]:
+        jobs = {
+            n.name: CaptureJob(combined_command(kinds_for(n), get_shape(n.shape)), sudo=self.sudo)
+            for n in nodes
+        }
+        return {
+            name: Gathered(split_output(text), None) if text is not None else Gathered(None, why)
+            for name, (text, why) in self._run(jobs, "health").items()
+        }
+
+    def _mpirun(self, launcher: str, names: Sequence[str], tag: str) -> CaptureJob:
+        node = self.by_name[launcher]
+        hosts = [self.by_name[n].host for n in names]
+        hostfile = f".gpufleet-hostfile-{tag}"
+        return CaptureJob(mpirun_command(get_shape(node.shape), hostfile=hostfile, hosts=hosts))
+
+    def _texts(self, jobs: dict[str, CaptureJob]) -> dict[str, str | None]:
+        return {name: text for name, (text, _) in self._run(jobs, "health-nccl").items()}
+
+    def pool_run(self, pool: str, nodes: Sequence[str]) -> str | None:
+        return self._texts({nodes[0]: self._mpirun(nodes[0], nodes, pool)}).get(nodes[0])
+
+    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, str | None]:
+        out: dict[Pair, str | None] = {}
+        for batch in batches(pairs):
+            jobs = {a: self._mpirun(a, (a, b), f"{a}-{b}") for a, b in batch}
+            texts = self._texts(jobs)
+            out.update({(a, b): texts.get(a) for a, b in batch})
+        return out

@@ -1,0 +1,181 @@
+"""Load and validate a JSON inventory, reporting every problem at once.
+
+The format (the contract; `bastion`, `identity_file`, `known_hosts`, per-node `port`/`user`/
+`shape` are optional; per-node `user`/`port` override `ssh`):
+
+    {"ssh": {"user": "opc", "identity_file": "keys/id_ed25519", "known_hosts": "known_hosts",
+             "bastion": {"host": "203.0.113.10", "port": 22, "user": "opc"}},
+     "nodes": [{"name": "train-0001", "host": "10.0.1.17", "port": 22, "pool": "train",
+                "shape": "BM.GPU.H100.8"}]}
+
+Relative paths resolve against the inventory file's folder; without `identity_file` keys come
+from ssh-agent; without `known_hosts` it is `~/.ssh/known_hosts`. Each problem names the entry
+and the field, e.g.
+
+    inventory.json: nodes[2] (train-0003): field 'port': must be an integer 1-65535, got '22x'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bootstrap.inventory.model import Bastion, Inventory, Node, SshSettings
+
+# Node and pool names become file names (logs/<run>/<node>.log, rendered/<pool>/bootstrap.sh).
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+SSH_FIELDS = {"user", "identity_file", "known_hosts", "bastion"}
+BASTION_FIELDS = {"host", "port", "user"}
+NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape"}
+
+
+class InventoryError(ValueError):
+    """All problems of one inventory; `str()` lists one per line."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def load_inventory(path: Path) -> Inventory:
+    label = path.name
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise InventoryError(label, [f"cannot read the file: {exc.strerror}"]) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(
+            label, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
+    return parse_inventory(doc, base=path.resolve().parent, source=path, label=label)
+
+
+def parse_inventory(
+    doc: Any, *, base: Path, source: Path | None = None, label: str = "inventory"
+) -> Inventory:
+    v = _Validator()
+    if not isinstance(doc, dict):
+        raise InventoryError(label, ["top level: must be a JSON object with 'ssh' and 'nodes'"])
+    for key in sorted(set(doc) - {"ssh", "nodes"}):
+        v.problem("top level", key, "unknown field (allowed: 'nodes', 'ssh')")
+    ssh = _parse_ssh(v, doc.get("ssh"), base)
+    nodes = _parse_nodes(v, doc.get("nodes"), ssh)
+    if v.problems or ssh is None:
+        raise InventoryError(label, v.problems)
+    return Inventory(source, ssh, tuple(nodes))
+
+
+class _Validator:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, where: str, key: str, text: str) -> None:
+        self.problems.append(f"{where}: field '{key}': {text}")
+
+    def unknown(self, where: str, obj: dict[str, Any], allowed: set[str]) -> None:
+        for key in sorted(set(obj) - allowed):
+            names = ", ".join(f"'{a}'" for a in sorted(allowed))
+            self.problem(where, key, f"unknown field (allowed: {names})")
+
+    def string(self, where: str, obj: dict[str, Any], key: str, *, required: bool) -> str | None:
+        if key not in obj:
+            if required:
+                self.problem(where, key, "is required")
+            return None
+        value = obj[key]
+        if not isinstance(value, str) or not value.strip():
+            self.problem(where, key, f"must be a non-empty string, got {_show(value)}")
+            return None
+        return value
+
+    def name(self, where: str, obj: dict[str, Any], key: str) -> str | None:
+        value = self.string(where, obj, key, required=True)
+        if value is not None and not NAME_RE.match(value):
+            self.problem(
+                where,
+                key,
+                f"must be 1-63 letters, digits, '.', '_' or '-' (it names log files), "
+                f"got {_show(value)}",
+            )
+            return None
+        return value
+
+    def port(self, where: str, obj: dict[str, Any], key: str, default: int) -> int:
+        value = obj.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            self.problem(where, key, f"must be an integer 1-65535, got {_show(value)}")
+            return default
+        return value
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+def _path(value: str, base: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _parse_ssh(v: _Validator, raw: Any, base: Path) -> SshSettings | None:
+    if not isinstance(raw, dict):
+        v.problem("top level", "ssh", f"must be an object with at least 'user', got {_show(raw)}")
+        return None
+    v.unknown("ssh", raw, SSH_FIELDS)
+    user = v.string("ssh", raw, "user", required=True)
+    identity = v.string("ssh", raw, "identity_file", required=False)
+    known = v.string("ssh", raw, "known_hosts", required=False)
+    bastion = None
+    if "bastion" in raw and raw["bastion"] is not None:
+        b = raw["bastion"]
+        if not isinstance(b, dict):
+            v.problem("ssh", "bastion", f"must be an object with 'host', got {_show(b)}")
+        else:
+            v.unknown("ssh.bastion", b, BASTION_FIELDS)
+            host = v.string("ssh.bastion", b, "host", required=True)
+            port = v.port("ssh.bastion", b, "port", 22)
+            b_user = v.string("ssh.bastion", b, "user", required=False) or user
+            if host and b_user:
+                bastion = Bastion(host, port, b_user)
+    if user is None:
+        return None
+    return SshSettings(
+        user=user,
+        identity_file=_path(identity, base) if identity else None,
+        known_hosts=_path(known, base) if known else Path("~/.ssh/known_hosts").expanduser(),
+        bastion=bastion,
+    )
+
+
+def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]:
+    if not isinstance(raw, list) or not raw:
+        v.problem("top level", "nodes", f"must be a non-empty list of nodes, got {_show(raw)}")
+        return []
+    nodes: list[Node] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        where = f"nodes[{i}]"
+        if not isinstance(entry, dict):
+            v.problems.append(f"{where}: must be an object, got {_show(entry)}")
+            continue
+        if isinstance(entry.get("name"), str):
+            where = f"nodes[{i}] ({entry['name']})"
+        v.unknown(where, entry, NODE_FIELDS)
+        name = v.name(where, entry, "name")
+        host = v.string(where, entry, "host", required=True)
+        port = v.port(where, entry, "port", 22)
+        pool = v.name(where, entry, "pool")
+        shape = v.string(where, entry, "shape", required=False) or ""
+        user = v.string(where, entry, "user", required=False) or (ssh.user if ssh else None)
+        if name is not None:
+            if name in seen:
+                v.problem(where, "name", f"duplicate of nodes[{seen[name]}]; names must be unique")
+            seen.setdefault(name, i)
+        if name and host and pool and user:
+            nodes.append(Node(name, host, port, user, pool, shape))
+    return nodes

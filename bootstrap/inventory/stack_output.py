@@ -1,0 +1,85 @@
+"""Turn `pulumi stack output --json` into an inventory document.
+
+The stack exports (the contract with `infra/`):
+
+    {"bastion_public_ip": "203.0.113.10", "ssh_user": "opc",
+     "pools": {"train": {"shape": "BM.GPU.H100.8",
+                         "nodes": [{"name": "train-0001", "private_ip": "10.0.1.17"}]}}}
+
+and this returns the inventory JSON shape of `bootstrap.inventory.load` (nodes sorted by pool
+then name, so the same stack always gives the same file). Problems are reported all at once as
+an `InventoryError`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bootstrap.inventory.load import InventoryError
+
+
+def from_stack_output(
+    path: Path, *, identity_file: str | None = None, known_hosts: str | None = None
+) -> dict[str, Any]:
+    label = path.name
+    try:
+        doc = json.loads(path.read_text())
+    except OSError as exc:
+        raise InventoryError(label, [f"cannot read the file: {exc.strerror}"]) from None
+    except json.JSONDecodeError as exc:
+        raise InventoryError(
+            label, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+        ) from None
+    return stack_output_to_inventory(
+        doc, label, identity_file=identity_file, known_hosts=known_hosts
+    )
+
+
+def stack_output_to_inventory(
+    doc: Any, label: str, *, identity_file: str | None = None, known_hosts: str | None = None
+) -> dict[str, Any]:
+    problems: list[str] = []
+    if not isinstance(doc, dict):
+        raise InventoryError(label, ["top level: must be the JSON object of stack outputs"])
+
+    def text(where: str, obj: dict[str, Any], key: str) -> str:
+        value = obj.get(key)
+        if not isinstance(value, str) or not value:
+            problems.append(
+                f"{where}: output '{key}': must be a non-empty string, got {json.dumps(value)}"
+            )
+            return ""
+        return value
+
+    bastion_ip = text("top level", doc, "bastion_public_ip")
+    user = text("top level", doc, "ssh_user")
+    pools = doc.get("pools")
+    nodes: list[dict[str, Any]] = []
+    if not isinstance(pools, dict) or not pools:
+        problems.append("top level: output 'pools': must be an object of pools with nodes")
+        pools = {}
+    for pool_name in sorted(pools):
+        pool = pools[pool_name]
+        where = f"pools.{pool_name}"
+        if not isinstance(pool, dict) or not isinstance(pool.get("nodes"), list):
+            problems.append(f"{where}: must be an object with 'shape' and a 'nodes' list")
+            continue
+        shape = text(where, pool, "shape")
+        for i, raw in enumerate(pool["nodes"]):
+            node_where = f"{where}.nodes[{i}]"
+            if not isinstance(raw, dict):
+                problems.append(f"{node_where}: must be an object with 'name' and 'private_ip'")
+                continue
+            name, ip = text(node_where, raw, "name"), text(node_where, raw, "private_ip")
+            nodes.append({"name": name, "host": ip, "port": 22, "pool": pool_name, "shape": shape})
+    if problems:
+        raise InventoryError(label, problems)
+    ssh: dict[str, Any] = {"user": user, "bastion": {"host": bastion_ip, "port": 22, "user": user}}
+    if identity_file:
+        ssh["identity_file"] = identity_file
+    if known_hosts:
+        ssh["known_hosts"] = known_hosts
+    nodes.sort(key=lambda n: (n["pool"], n["name"]))
+    return {"ssh": ssh, "nodes": nodes}

@@ -1,0 +1,126 @@
+"""What a person watches: a live bar (done / running / failed / unreachable, rate, ETA) on
+stderr, then a recap table per pool and the nodes that need attention."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from bootstrap.inventory.model import Node
+from bootstrap.results import NodeResult, RunReport, Status, recap
+
+PROBLEMS_SHOWN = 25
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = task.completed / elapsed if elapsed > 0 else 0.0
+        return Text(f"{rate:.1f} nodes/s", style="progress.data.speed")
+
+
+class LiveProgress:
+    """Thread-safe counters behind a rich progress bar; a no-op display when disabled."""
+
+    def __init__(self, total: int, console: Console, *, enabled: bool) -> None:
+        self._lock = threading.Lock()
+        self.running = self.failed = self.unreachable = 0
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} done"),
+            TextColumn("[cyan]{task.fields[running]} running"),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TextColumn("[yellow]{task.fields[unreachable]} unreachable"),
+            _RateColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+            transient=False,
+        )
+        self._task = self._progress.add_task(
+            "nodes", total=total, running=0, failed=0, unreachable=0
+        )
+
+    def __enter__(self) -> LiveProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._progress.stop()
+
+    def started(self, node: Node) -> None:
+        with self._lock:
+            self.running += 1
+            self._update(advance=0)
+
+    def finished(self, result: NodeResult) -> None:
+        with self._lock:
+            self.running -= 1
+            self.failed += result.status is Status.FAILED
+            self.unreachable += result.status is Status.UNREACHABLE
+            self._update(advance=1)
+
+    def _update(self, advance: int) -> None:
+        self._progress.update(
+            self._task,
+            advance=advance,
+            running=self.running,
+            failed=self.failed,
+            unreachable=self.unreachable,
+        )
+
+
+def print_recap(report: RunReport, console: Console) -> None:
+    table = Table(title=f"Recap of run {report.run_id}")
+    table.add_column("pool")
+    for status, style in (
+        ("ok", "green"),
+        ("changed", "yellow"),
+        ("failed", "red"),
+        ("unreachable", "magenta"),
+        ("skipped", "dim"),
+    ):
+        table.add_column(status, justify="right", style=style)
+    for pool, counts in recap(report.results).items():
+        table.add_row(pool, *(str(counts[str(s)]) for s in Status))
+    console.print(table)
+    problems = [r for r in report.results if not r.status.succeeded]
+    if problems:
+        detail = Table(title="Nodes that need attention", show_lines=False)
+        for column in ("node", "status", "category", "step", "message"):
+            detail.add_column(column, overflow="fold")
+        for r in problems[:PROBLEMS_SHOWN]:
+            detail.add_row(
+                r.node,
+                str(r.status),
+                r.error_category or "",
+                r.failed_step or "",
+                r.error_message or "",
+            )
+        console.print(detail)
+        if len(problems) > PROBLEMS_SHOWN:
+            console.print(f"... and {len(problems) - PROBLEMS_SHOWN} more in results.json")
+    if report.aborted:
+        console.print(f"[red]Stopped starting nodes: {report.aborted}")
+    if report.interrupted:
+        console.print("[red]Interrupted (Ctrl-C): results so far were written.")
+    if problems:
+        console.print(f"Re-run only these nodes: --retry-failed {report.run_id}")

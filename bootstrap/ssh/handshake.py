@@ -1,0 +1,146 @@
+"""One SSH handshake over an already-open byte stream: banner, key exchange, host-key check,
+public-key authentication, keepalive — each with its own timeout and error category."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import paramiko
+
+from bootstrap.ssh.errors import AuthError, ConnectError, SshError, SshTimeoutError
+from bootstrap.ssh.known_hosts import KnownHosts, entry_name, fingerprint
+from bootstrap.ssh.settings import Timeouts
+
+# known_hosts stores RSA keys as "ssh-rsa"; the handshake negotiates SHA-2 signatures of them.
+_ALGORITHMS_OF_KEY_TYPE = {"ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    host: str
+    port: int
+    user: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.user}@{entry_name(self.host, self.port)}"
+
+
+def handshake(
+    sock: Any,
+    endpoint: Endpoint,
+    *,
+    keys: list[paramiko.PKey],
+    known_hosts: KnownHosts,
+    timeouts: Timeouts,
+) -> paramiko.Transport:
+    """A connected, verified, authenticated transport over `sock`. On error the transport is
+    stopped and its thread joined; closing `sock` stays the caller's job."""
+    transport = paramiko.Transport(sock)
+    transport.banner_timeout = timeouts.banner
+    transport.handshake_timeout = timeouts.banner
+    transport.auth_timeout = timeouts.auth
+    _prefer_known_key_types(transport, known_hosts.known_types(endpoint.host, endpoint.port))
+    try:
+        _negotiate(transport, endpoint, timeouts)
+        known_hosts.verify(
+            endpoint.name, endpoint.host, endpoint.port, transport.get_remote_server_key()
+        )
+        _authenticate(transport, endpoint, keys)
+    except BaseException:
+        stop_transport(transport)
+        raise
+    if timeouts.keepalive:
+        transport.set_keepalive(timeouts.keepalive)
+    return transport
+
+
+def stop_transport(transport: paramiko.Transport, join_timeout: float = 5.0) -> None:
+    """Close and wait for the transport's thread, so nothing is still writing to the socket
+    when the caller closes it (see docs of NoCloseSocket)."""
+    transport.close()
+    if transport.is_alive() and transport is not threading.current_thread():
+        transport.join(join_timeout)
+
+
+def _prefer_known_key_types(transport: paramiko.Transport, known: list[str]) -> None:
+    if not known:
+        return
+    options = transport.get_security_options()
+    offered = list(options.key_types)
+    wanted = [a for k in known for a in _ALGORITHMS_OF_KEY_TYPE.get(k, [k]) if a in offered]
+    options.key_types = tuple(dict.fromkeys(wanted + offered))
+
+
+def _negotiate(transport: paramiko.Transport, endpoint: Endpoint, timeouts: Timeouts) -> None:
+    done = threading.Event()
+    try:
+        transport.start_client(event=done)
+    except paramiko.SSHException as exc:
+        raise _classify(endpoint, exc) from None
+    # paramiko's own banner timeout fires inside; this bounds the key exchange after it.
+    if not done.wait(timeouts.banner * 2):
+        raise SshTimeoutError(
+            endpoint.name,
+            f"no SSH key exchange with {endpoint.where} within {timeouts.banner * 2:.0f}s",
+            remedy="the node may be overloaded or sshd hung; retry later",
+            retryable=True,
+        )
+    if not transport.is_active() or transport.get_remote_server_key() is None:
+        failure = transport.get_exception() or paramiko.SSHException("negotiation failed")
+        raise _classify(endpoint, failure)
+
+
+def _classify(endpoint: Endpoint, exc: BaseException) -> SshError:
+    text = str(exc) or type(exc).__name__
+    if "banner" in text.lower() and "timeout" in text.lower():
+        return SshTimeoutError(
+            endpoint.name,
+            f"no SSH banner from {endpoint.where}: {text}",
+            remedy="is sshd running and not overloaded (MaxStartups)?",
+            retryable=True,
+        )
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return SshTimeoutError(endpoint.name, f"{endpoint.where}: {text}", retryable=True)
+    return ConnectError(
+        endpoint.name,
+        f"SSH negotiation with {endpoint.where} failed: {text}",
+        remedy="is an SSH server listening there? check sshd's log on the node",
+    )
+
+
+def _authenticate(
+    transport: paramiko.Transport, endpoint: Endpoint, keys: list[paramiko.PKey]
+) -> None:
+    for key in keys:
+        try:
+            transport.auth_publickey(endpoint.user, key)
+        except paramiko.BadAuthenticationType as exc:
+            raise AuthError(
+                endpoint.name,
+                f"{endpoint.where} does not accept public keys (offers {exc.allowed_types})",
+                remedy="enable PubkeyAuthentication on the node",
+            ) from None
+        except paramiko.AuthenticationException as exc:
+            if "timeout" in str(exc).lower():
+                raise SshTimeoutError(
+                    endpoint.name,
+                    f"authentication with {endpoint.where} timed out",
+                    remedy="the node may be overloaded, or sshd stuck resolving names (UseDNS no)",
+                ) from None
+            continue
+        except paramiko.SSHException as exc:
+            raise _classify(endpoint, exc) from None
+        if transport.is_authenticated():
+            return
+    offered = ", ".join(fingerprint(k) for k in keys)
+    raise AuthError(
+        endpoint.name,
+        f"{endpoint.where} refused the key ({offered})",
+        remedy=f"check the user name, and that the public key is in ~{endpoint.user}/.ssh/"
+        "authorized_keys on the node (and that sshd allows logins from the bastion)",
+    )
