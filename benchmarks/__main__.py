@@ -1,23 +1,44 @@
-"""`python -m benchmarks [plan|fanout ...]`: run the benchmarks, print Markdown tables."""
+"""`python -m benchmarks [plan | fanout [--nodes N ...]]`: run the benchmarks.
+
+With no argument, both run: the plan suite (Markdown table on stdout) and the SSH fan-out
+suite with its defaults (200 local sshd nodes; results also in benchmarks/results/).
+"""
 
 from __future__ import annotations
 
-import importlib
 import platform
 import sys
 import time
 
-SUITES = {"plan": "benchmarks.plan_bench"}
+
+def plan() -> None:
+    from benchmarks import plan_bench
+
+    print("\n## plan\n")
+    print(plan_bench.report(plan_bench.main()))
+
+
+def fanout(args: list[str]) -> None:
+    from benchmarks import fanout as fanout_bench
+
+    print("\n## fanout\n", flush=True)
+    sys.argv = ["benchmarks/fanout.py", *args]
+    fanout_bench.main()
 
 
 def main(argv: list[str]) -> None:
-    names = argv or list(SUITES)
-    print(f"# gpufleet benchmarks, {time.strftime('%Y-%m-%d')}, {platform.node()}, "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    for name in names:
-        module = importlib.import_module(SUITES[name])
-        print(f"\n## {name}\n")
-        print(module.report(module.main()))
+    print(
+        f"# gpufleet benchmarks, {time.strftime('%Y-%m-%d')}, {platform.node()}, "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
+        flush=True,
+    )
+    suite, rest = (argv[0], argv[1:]) if argv else ("all", [])
+    if suite in ("plan", "all"):
+        plan()
+    if suite in ("fanout", "all"):
+        fanout(rest)
+    if suite not in ("plan", "fanout", "all"):
+        sys.exit(f"unknown suite {suite!r}: use plan or fanout")
 
 
 if __name__ == "__main__":

@@ -18,11 +18,14 @@ import click
 COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "Show what a stack-config change does to GPU pools (offline)."),
     "facts": ("facts", "Parse recorded node outputs into typed facts (offline)."),
+    "health": ("health", "Check every node, gate it (zero errors), quarantine the failed."),
     "bootstrap": ("bootstrap", "Push each pool's script to its nodes over SSH and run it."),
     "inventory": ("inventory", "Build an inventory from stack outputs; export Ansible/MPI files."),
     "plan": ("plan", "Validate a stack config and show what it would build (offline)."),
+    "quarantine": ("quarantine", "List, add or release quarantined nodes."),
     "review": ("review", "Render `pulumi preview --json` as a GPU-aware PR comment."),
     "run": ("run", "Run an ad-hoc command on every node, with the same runner and results."),
+    "topology": ("topology", "Topology-ordered hostfile and Slurm topology.conf from IMDS."),
     "validate": ("validate", "Validate a stack config and list every problem at once."),
 }
 
