@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "health": ("health", "Check every node, gate it (zero errors), quarantine the failed."),
     "bootstrap": ("bootstrap", "Push each pool's script to its nodes over SSH and run it."),
     "inventory": ("inventory", "Build an inventory from stack outputs; export Ansible/MPI files."),
+    "render": ("render", "Render each pool's bootstrap script, cloud-init and nccl.conf."),
     "plan": ("plan", "Validate a stack config and show what it would build (offline)."),
     "quarantine": ("quarantine", "List, add or release quarantined nodes."),
     "review": ("review", "Render `pulumi preview --json` as a GPU-aware PR comment."),

@@ -1,0 +1,119 @@
+"""Golden files, render_all + manifest, size cap, template safety, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bootstrap.cli import cli
+from bootstrap.render import RenderError, UserDataTooLarge, render_all, render_pool
+from bootstrap.render import jinja as gfjinja
+from bootstrap.render.engine import user_data_b64
+from tests.render.configs import config_with, container_software, example_raw, pool
+
+GOLDEN = Path(__file__).parent / "golden"
+# Regenerate with:  GPUFLEET_REGEN_GOLDEN=1 pytest tests/render -k golden
+REGEN = os.environ.get("GPUFLEET_REGEN_GOLDEN") == "1"
+
+GOLDEN_CASES = {
+    # The example stack: 2 x H100, Ubuntu 22.04, venv training stack.
+    "h100-ubuntu-22.04": lambda: config_with(pool("BM.GPU.H100.8", "ubuntu-22.04", name="h100")),
+    # H200 on Oracle Linux 9 with a container training stack (dnf, podman).
+    "h200-ol9-container": lambda: config_with(
+        pool("BM.GPU.H200.8", "oracle-linux-9", name="h200"), software=container_software()
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_golden(case: str):
+    config = GOLDEN_CASES[case]()
+    files = render_pool(config, config.pools[0])
+    folder = GOLDEN / case
+    if REGEN:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text)
+    for name, text in files.items():
+        want = (folder / name).read_text()
+        assert text == want, f"{case}/{name} differs; regenerate: GPUFLEET_REGEN_GOLDEN=1"
+
+
+def test_render_all_writes_files_and_a_deterministic_manifest(tmp_path: Path):
+    config = config_with(
+        pool("BM.GPU.H100.8", "ubuntu-22.04", name="h100"),
+        pool("BM.GPU.A100-v2.8", "oracle-linux-8", name="a100"),
+    )
+    first = render_all(config, tmp_path / "a")
+    second = render_all(config, tmp_path / "b")
+    assert first == second
+    a = (tmp_path / "a/manifest.json").read_bytes()
+    assert a == (tmp_path / "b/manifest.json").read_bytes()
+    manifest = json.loads(a)
+    assert sorted(manifest["files"]) == [
+        f"{p}/{n}"
+        for p in ("a100", "h100")
+        for n in ("bootstrap.sh", "cloud-init.yaml", "nccl.conf")
+    ]
+    for rel, entry in manifest["files"].items():
+        data = (tmp_path / "a" / rel).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    assert os.access(tmp_path / "a/h100/bootstrap.sh", os.X_OK)
+    assert manifest["user_data"]["h100"]["base64_bytes"] < manifest["metadata_cap_bytes"]
+
+
+def test_user_data_too_large_is_a_clear_error():
+    # 3,000 incompressible pinned packages push even the gzip-compressed cloud-init past 32,000.
+    pkgs = [f"p{hashlib.sha256(str(i).encode()).hexdigest()[:20]}==1.0" for i in range(3000)]
+    sw = example_raw()["software"]
+    sw["training"]["packages"] = pkgs
+    config = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04", name="big"), software=sw)
+    with pytest.raises(UserDataTooLarge, match=r"pool 'big': cloud-init is \d+ bytes base64 even"):
+        user_data_b64(config)
+
+
+def test_a_template_cannot_print_an_unfiltered_value():
+    env = gfjinja.environment()
+    with pytest.raises(RenderError, match="without a safety filter"):
+        env.from_string("echo {{ value }}").render(value="$(touch x)")
+    assert env.from_string("echo {{ value|q }}").render(value="$(touch x)") == "echo '$(touch x)'"
+    with pytest.raises(RenderError, match="not a plain config token"):
+        env.from_string("{{ value|conf }}").render(value="a b")
+    with pytest.raises(Exception, match="undefined"):
+        env.from_string("{{ missing|q }}").render()
+
+
+def test_cli_render_example(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["render", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "h100/bootstrap.sh").exists()
+    assert "manifest.json: 3 files" in result.output
+
+
+def test_cli_render_amd_pool_exits_2(tmp_path: Path):
+    raw = example_raw()
+    raw["pools"][0]["shape"] = "BM.GPU.MI300X.8"
+    stack = tmp_path / "Pulumi.amd.yaml"
+    import yaml
+
+    stack.write_text(yaml.safe_dump({"config": {f"gpufleet:{k}": v for k, v in raw.items()}}))
+    result = CliRunner().invoke(
+        cli, ["render", "--stack-config", str(stack), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
+    assert "BM.GPU.MI300X.8 (AMD GPUs) is not supported by the node bootstrap yet" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_render_bad_config_exits_2(tmp_path: Path):
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text("config:\n  gpufleet:pools: []\n")
+    result = CliRunner().invoke(
+        cli, ["render", "--stack-config", str(stack), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2
