@@ -36,7 +36,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 
 
 def _safe_name(value: str) -> str:
-    if not _NAME_RE.match(value):
+    if not _NAME_RE.fullmatch(value):
         raise bad(
             "not safe as an OCI display name and hostname; allowed: 2-24 characters,"
             " lowercase letters, digits and '-', starting with a letter and not ending with '-'",
@@ -54,7 +54,7 @@ def ocid(*types: str) -> AfterValidator:
     kinds = " or ".join(f"ocid1.{t}.<realm>..." for t in types)
 
     def check(value: str) -> str:
-        m = _OCID_RE.match(value)
+        m = _OCID_RE.fullmatch(value)
         if not m or m.group(1) not in types or len(m.group(5)) < 8:
             raise bad(
                 f"not a well-formed {kinds} OCID",
@@ -105,7 +105,7 @@ def version(example: str, pattern: str) -> AfterValidator:
     rx = re.compile(pattern)
 
     def check(value: str) -> str:
-        if not rx.match(value):
+        if not rx.fullmatch(value):
             raise bad(
                 f"not a pinned version; allowed: an exact version like {example!r}"
                 " (no 'latest', ranges or wildcards)",
@@ -124,7 +124,7 @@ def _availability_domain(value: int | str) -> int | str:
         value = int(value)
     if isinstance(value, int) and 1 <= value <= 3:
         return value
-    if isinstance(value, str) and _AD_NAME_RE.match(value):
+    if isinstance(value, str) and _AD_NAME_RE.fullmatch(value):
         return value
     raise bad(
         "not an availability domain; allowed: its 1-based index in the region (1, 2 or 3)"
@@ -143,7 +143,7 @@ def _known_shape(value: str) -> str:
 
 
 def _pip_pin(value: str) -> str:
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*$", value):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+!-]*", value):
         raise bad(
             "not a pinned package; allowed: 'name==version'",
             "pin it, e.g. 'transformers==4.46.3'",
@@ -153,7 +153,7 @@ def _pip_pin(value: str) -> str:
 
 def _image_ref(value: str) -> str:
     # A container image pinned by a tag that is not "latest", or by a digest.
-    m = re.match(
+    m = re.fullmatch(
         r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9][A-Za-z0-9._-]*)?(@sha256:[0-9a-f]{64})?$", value
     )
     tagged = m and (m.group(2) or (m.group(1) and m.group(1) != ":latest"))
@@ -171,9 +171,9 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 ImageOcid = Annotated[str, ocid("image")]
 DriverVersion = Annotated[str, version("570.172.08", r"^\d{3}\.\d{1,3}(\.\d{1,3})?$")]
 CudaVersion = Annotated[str, version("12.8", r"^\d{2}\.\d(\.\d+)?$")]
-NcclVersion = Annotated[str, version("2.23.4-1", r"^2\.\d+\.\d+(-\d+)?$")]
+NcclVersion = Annotated[str, version("2.26.2-1", r"^2\.\d+\.\d+(-\d+)?$")]
 GitTag = Annotated[str, version("v2.17.2", r"^v\d+\.\d+\.\d+$")]
-TorchVersion = Annotated[str, version("2.5.1", r"^\d+\.\d+\.\d+$")]
+TorchVersion = Annotated[str, version("2.7.1", r"^\d+\.\d+\.\d+$")]
 
 
 class _Strict(BaseModel):
@@ -273,19 +273,20 @@ class Storage(_Strict):
 
 class Training(_Strict):
     kind: Literal["venv", "container"] = "venv"
-    torch: TorchVersion = "2.5.1"
+    torch: TorchVersion = "2.7.1"  # first releases with CUDA 12.8 (cu128) wheels: 2.7.x
     packages: tuple[Annotated[str, AfterValidator(_pip_pin)], ...] = ()
     image: Annotated[str, AfterValidator(_image_ref)] | None = None
 
 
 class Software(_Strict):
     # Defaults: the driver the recorded H200 node runs (fixture nvidia_smi_..._driver570.txt),
-    # its CUDA (Oracle's GPU_OL8_NV570 image = 570 / CUDA 12.8, oci-hpc variables.tf), the NCCL
-    # of oci-hpc's recorded 2-node H100 run (2.23.4) and the nccl-tests tag Oracle's images build
+    # its CUDA (Oracle's GPU_OL8_NV570 image = 570 / CUDA 12.8, oci-hpc variables.tf), an NCCL
+    # built for CUDA 12.8 (libnccl2 2.26.2-1+cuda12.8, NVIDIA CUDA apt repository; see
+    # policy/compat.py) and the nccl-tests tag Oracle's images build
     # (oci-hpc-images hpc_benchmarks: v2.17.2).
     driver: DriverVersion = "570.172.08"
     cuda: CudaVersion = "12.8"
-    nccl: NcclVersion = "2.23.4-1"
+    nccl: NcclVersion = "2.26.2-1"
     nccl_tests: GitTag = "v2.17.2"
     training: Training = Training()
 

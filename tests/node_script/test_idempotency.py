@@ -75,7 +75,7 @@ def test_a_changed_version_reruns_only_the_steps_it_touches(make_node, tmp_path)
     node = make_node(config_with(pool("BM.GPU.H100.8", "ubuntu-22.04")))
     assert node.run().rc == 0
     sw = example_raw()["software"]
-    sw["nccl"] = "2.26.2-1"
+    sw["nccl"] = "2.27.3-1"
     newer = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"), software=sw)
     # Same sandbox; the fake repo learns the new package specs.
     node.ctx = build_context(newer, newer.pools[0])

@@ -59,7 +59,7 @@ readonly GF_CUDA=12.8
 readonly GF_TRAIN_KIND=venv
 readonly GF_VENV=/opt/gpufleet/venv
 readonly GF_PYTHON=python3
-readonly GF_TORCH=2.5.1
+readonly GF_TORCH=2.7.1
 readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
 readonly GF_IMAGE=''
 readonly GF_CTR_ENGINE=docker
@@ -87,10 +87,10 @@ declare -rA GF_DIGEST=(
   [local_nvme]=98da23616e6df6d75aaf5ba47d2b28006171434e6406078952a5bce03d2dcc85
   [nvidia_driver]=52e726a846ebd669d33c525b116f0ed5beda6ae0e08ee4c10983dd0f744bbc92
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
-  [nccl]=e62d6223a2e3f82e19e7a6054b343b565aa19adb6796c296588dc57eb38214e0
+  [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
   [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
   [containers]=2bee840df491b60ef983795126c5d788a5812e82596ba7f19cf0faf8a9c078c8
-  [training_stack]=d54bcaecbf4db72cfa2b60e0eee3a08244b8cf05134862e69cd47a7ac9c3f679
+  [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
   [health_timer]=3d6f3db388b69b6706ed14036d009ed89c6bceaa7e8139ed1f3f2d719a120010
 )
@@ -100,10 +100,10 @@ declare -rA GF_ACTION=(
   [local_nvme]='assemble 16 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
-  [nccl]='install NCCL 2.23.4-1 and write /etc/nccl.conf'
+  [nccl]='install NCCL 2.26.2-1 and write /etc/nccl.conf'
   [nccl_tests]='build nccl-tests v2.17.2 with MPI into /opt/nccl-tests'
   [containers]='install docker and NVIDIA container toolkit 1.17.8'
-  [training_stack]='create /opt/gpufleet/venv with torch 2.5.1 (cu128) and 1 package(s)'
+  [training_stack]='create /opt/gpufleet/venv with torch 2.7.1 (cu128) and 1 package(s)'
   [shared_fs]='mount the File Storage export /shared on /mnt/shared'
   [health_timer]='install and start gpufleet-health.timer'
 )
@@ -250,8 +250,8 @@ readonly -a GF_SYSCTL_VAL=(
 # Managed resources, one entry per index across the arrays of each kind.
 readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers training_stack shared_fs )
 readonly -a GF_PKG_NAME=( nvidia-driver-570-open nvidia-fabricmanager-570 datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl2 libnccl-dev git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit python3-venv nfs-common )
-readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 4.4.2 4.4.2 2.23.4-1+cuda12.8 2.23.4-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8 '' '' )
-readonly -a GF_PKG_SPEC=( 'nvidia-driver-570-open=570.172.08-*' 'nvidia-fabricmanager-570=570.172.08-*' 'datacenter-gpu-manager-4-core=4.4.2-*' 'datacenter-gpu-manager-4-cuda12=4.4.2-*' libnccl2=2.23.4-1+cuda12.8 libnccl-dev=2.23.4-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io 'nvidia-container-toolkit=1.17.8-*' python3-venv nfs-common )
+readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 4.4.2 4.4.2 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8 '' '' )
+readonly -a GF_PKG_SPEC=( 'nvidia-driver-570-open=570.172.08-*' 'nvidia-fabricmanager-570=570.172.08-*' 'datacenter-gpu-manager-4-core=4.4.2-*' 'datacenter-gpu-manager-4-cuda12=4.4.2-*' libnccl2=2.26.2-1+cuda12.8 libnccl-dev=2.26.2-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io 'nvidia-container-toolkit=1.17.8-*' python3-venv nfs-common )
 readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver containers health_timer )
 readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm docker gpufleet-health.timer )
 readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
