@@ -101,6 +101,29 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
         ),
     )
 
+    storage = None
+    if with_fs or config.storage.bucket is not None:
+        storage = Storage(
+            f"{name}-storage",
+            StorageArgs(
+                compartment_id=config.compartment_id,
+                availability_domain=ad,
+                subnet_id=network.storage_subnet.id if network.storage_subnet else None,
+                nsg_id=network.storage_nsg.id if network.storage_nsg else None,
+                clients_cidr=str(plan["nodes"]),
+                export_path=file_system.export_path if file_system else None,
+                bucket_name=config.storage.bucket.name if config.storage.bucket else None,
+                protect=config.protect_pools,
+                tags=tags,
+            ),
+        )
+
+    extra_metadata: dict[str, pulumi.Input[str]] = {}
+    if storage is not None and storage.mount_target_ip is not None:
+        # The node's shared_fs step reads the mount target address from instance metadata.
+        from bootstrap.render.context import FSS_METADATA_KEY
+
+        extra_metadata[FSS_METADATA_KEY] = storage.mount_target_ip
     pools_out: dict[str, Any] = {}
     for pool in config.pools:
         component = GpuPool(
@@ -118,6 +141,7 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
                 mode=pool.mode,
                 ssh_public_key=config.ssh_public_key,
                 user_data_b64=(user_data or {}).get(pool.name),
+                extra_metadata=extra_metadata,
                 gpu_memory_fabric_ids=pool.gpu_memory_fabric_ids,
                 max_nodes_per_cluster_network=pool.max_nodes_per_cluster_network,
                 hpc_island_id=pool.hpc_island_id,
@@ -139,23 +163,6 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
             "nodes": _pool_nodes(pool, component, config, network.nodes_subnet.id, ad),
         }
 
-    storage = None
-    if with_fs or config.storage.bucket is not None:
-        storage = Storage(
-            f"{name}-storage",
-            StorageArgs(
-                compartment_id=config.compartment_id,
-                availability_domain=ad,
-                subnet_id=network.storage_subnet.id if network.storage_subnet else None,
-                nsg_id=network.storage_nsg.id if network.storage_nsg else None,
-                clients_cidr=str(plan["nodes"]),
-                export_path=file_system.export_path if file_system else None,
-                bucket_name=config.storage.bucket.name if config.storage.bucket else None,
-                protect=config.protect_pools,
-                tags=tags,
-            ),
-        )
-
     # `gpufleet inventory --from-stack-output` reads exactly these keys.
     pulumi.export("bastion_public_ip", bastion.public_ip)
     pulumi.export("ssh_user", config.bastion.user)
@@ -173,11 +180,37 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
         )
 
 
+def first_boot_user_data(config: StackConfig) -> dict[str, str]:
+    """Pool -> base64 cloud-init that bootstraps the node at first boot (no SSH needed).
+
+    A pool whose shape has no bootstrap yet (AMD) launches without one, with a warning; a
+    cloud-init over OCI's 32,000-byte metadata cap fails the run before anything is declared.
+    """
+    from bootstrap.render import engine
+    from bootstrap.render.errors import RenderError, UserDataTooLarge
+
+    out = {}
+    for pool in config.pools:
+        try:
+            cloud_init = engine.render_pool(config, pool)["cloud-init.yaml"]
+            out[pool.name] = engine.user_data_for(config, cloud_init, pool.name)
+        except UserDataTooLarge:
+            raise
+        except RenderError as exc:
+            pulumi.log.warn(f"pool {pool.name}: launching without first-boot bootstrap: {exc}")
+    return out
+
+
 def main() -> None:
     """Entry point under the engine: validate everything first, then declare."""
+    from bootstrap.render.errors import UserDataTooLarge
+
     try:
         config = from_pulumi_config(pulumi.runtime.config.CONFIG.get())
+        user_data = first_boot_user_data(config)
     except ConfigError as exc:
         # Nothing has been registered yet: fail the update with every problem listed.
         raise pulumi.RunError(exc.render()) from None
-    build(config)
+    except UserDataTooLarge as exc:
+        raise pulumi.RunError(str(exc)) from None
+    build(config, user_data)

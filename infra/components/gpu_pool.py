@@ -43,6 +43,8 @@ class GpuPoolArgs:
     mode: str  # "cluster_network" | "compute_cluster"
     ssh_public_key: str
     user_data_b64: str | None = None  # cloud-init for first-boot self-bootstrap
+    # further instance metadata the node reads from IMDS (e.g. the File Storage address)
+    extra_metadata: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     gpu_memory_fabric_ids: tuple[str, ...] = ()
     max_nodes_per_cluster_network: int | None = None
     hpc_island_id: str | None = None
@@ -93,7 +95,10 @@ class GpuPool(pulumi.ComponentResource):
         # Pools and their fabrics are protected: a config edit that would replace or destroy
         # hundreds of GPUs fails instead (lift it with gpufleet:protect_pools: false).
         guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)
-        metadata = {"ssh_authorized_keys": args.ssh_public_key}
+        metadata: dict[str, pulumi.Input[str]] = {
+            "ssh_authorized_keys": args.ssh_public_key,
+            **args.extra_metadata,
+        }
         if args.user_data_b64:
             metadata["user_data"] = args.user_data_b64
         plugins = [

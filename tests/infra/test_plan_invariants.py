@@ -218,3 +218,34 @@ def test_cluster_network_create_timeout_follows_oci_hpc() -> None:
     assert create_timeout_minutes(768) == 30 * 39
     assert rack_sizes(40, 3) == [18, 18, 4]
     assert rack_sizes(18, 2) == [18]
+
+
+@pytest.mark.parametrize("stack", STACK_IDS)
+def test_every_pool_self_bootstraps_within_the_metadata_cap(
+    plans: dict[str, Any], stack: str
+) -> None:
+    import base64
+    import gzip
+
+    plan = plans[stack]
+    for ic in of_type(plan, "oci:Core/instanceConfiguration:InstanceConfiguration"):
+        metadata = ic["inputs"]["instanceDetails"]["launchDetails"]["metadata"]
+        # OCI: metadata (user_data base64 + keys) at most 32,000 bytes
+        assert sum(len(str(v)) for v in metadata.values()) <= 32_000
+        raw = base64.b64decode(metadata["user_data"])
+        text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+        assert text.startswith(b"#cloud-config")
+        if plan.config.storage.file_system is not None:
+            assert "gpufleet_fss_host" in metadata
+
+
+def test_amd_pool_launches_without_bootstrap_and_says_so(write_stack: Any) -> None:
+    import yaml
+
+    from infra.offline.plan import run_plan
+    from tests.infra.conftest import EXAMPLE
+
+    pool = yaml.safe_load(EXAMPLE.read_text())["config"]["gpufleet:pools"][0]
+    plan = run_plan(write_stack({"gpufleet:pools": [{**pool, "shape": "BM.GPU.MI300X.8"}]}))
+    (ic,) = of_type(plan, "oci:Core/instanceConfiguration:InstanceConfiguration")
+    assert "user_data" not in ic["inputs"]["instanceDetails"]["launchDetails"]["metadata"]
