@@ -90,9 +90,18 @@ def command(base: Path | None, base_ref: str | None, head: Path | None, max_char
     except ReviewInputError as exc:
         click.echo(f"gpufleet diff: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    from bootstrap.review.scripts import rendered_scripts, script_diff_markdown
+    from infra.config import load_stack_file
+
     found = _policy.violations(head_plan)
     policy_md = _policy.markdown(found)
-    click.echo(render(review, limit=max_chars - len(policy_md)), nl=False)
+    scripts_md = script_diff_markdown(
+        rendered_scripts(load_stack_file(base_file)),
+        rendered_scripts(head_plan.config),
+        budget=max_chars // 3,
+    )
+    click.echo(render(review, limit=max_chars - len(policy_md) - len(scripts_md)), nl=False)
+    click.echo(scripts_md, nl=False)
     click.echo(policy_md, nl=False)
     if _policy.has_mandatory(found):
         sys.exit(EXIT_FAILED)
