@@ -6,6 +6,20 @@
 
 Without --out the inventory JSON goes to stdout. `--ansible` writes YAML for .yaml/.yml names,
 INI otherwise. `--inventory FILE` exports an existing inventory instead.
+
+Quarantined nodes (``quarantine.json`` beside the inventory — beside ``--out``, or in the current
+folder when the JSON goes to stdout — or ``--quarantine-file``) are left out of everything
+written, the inventory JSON included; stderr says how many and where the list is. The inventory
+JSON keeps spares and nodes that failed the gate (the next export needs them); the Ansible
+inventory and hostfile hold only each pool's active nodes: those that passed the health gate
+(``health.json`` beside the inventory, or ``--health``; without a report every node counts as
+passing) and, where the stack recorded ``nodes_requested`` N, the N most compact of them
+(`bootstrap.topology.spares`; ranked by ``--facts-dir`` IMDS host facts when given, else by
+name). The recap on stderr names the spares::
+
+    gpufleet: pool h100: 64 active, 2 spares ready: h100-0013, h100-0040
+
+and ``--spares FILE`` writes the selection as JSON.
 """
 
 from __future__ import annotations
@@ -15,11 +29,20 @@ from pathlib import Path
 
 import click
 
+from bootstrap.commands.topology import (
+    HEALTH_FILE,
+    drop_quarantined,
+    passing_nodes,
+    read_placements,
+    report_selection,
+)
+from bootstrap.health.quarantine import default_path
 from bootstrap.inventory.export import to_ansible_ini, to_ansible_yaml, to_hostfile
 from bootstrap.inventory.load import InventoryError, load_inventory, parse_inventory
 from bootstrap.inventory.model import Inventory
 from bootstrap.inventory.stack_output import from_stack_output
 from bootstrap.runner.command_line import bad_input
+from bootstrap.topology.spares import select_pools
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -38,6 +61,24 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--ansible", type=_FILE, help="Also write an Ansible inventory (YAML or INI).")
 @click.option("--hostfile", type=_FILE, help="Also write an MPI hostfile.")
 @click.option("--slots", type=click.IntRange(min=1), help="slots=N per hostfile line.")
+@click.option(
+    "--quarantine-file",
+    type=_FILE,
+    help="Quarantine list (default: quarantine.json beside the inventory).",
+)
+@click.option(
+    "--health",
+    "health_file",
+    type=_FILE,
+    help="Health report (default: health.json beside the inventory).",
+)
+@click.option(
+    "--facts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="<node>/imds-host.txt facts: pick the active N by topology.",
+)
+@click.option("--spares", "spares_out", type=_FILE,
+              help="Write the active and spare nodes per pool here as JSON.")  # fmt: skip
 def command(
     stack_output: Path | None,
     inventory_path: Path | None,
@@ -47,6 +88,10 @@ def command(
     ansible: Path | None,
     hostfile: Path | None,
     slots: int | None,
+    quarantine_file: Path | None,
+    health_file: Path | None,
+    facts_dir: Path | None,
+    spares_out: Path | None,
 ) -> None:
     """Build an inventory from stack outputs; export Ansible inventory / MPI hostfile."""
     if (stack_output is None) == (inventory_path is None):
@@ -58,19 +103,45 @@ def command(
             )
             base = out.resolve().parent if out else Path.cwd()
             inventory = parse_inventory(doc, base=base, label=stack_output.name)
+            where = out or Path("inventory.json")
         else:
             assert inventory_path is not None
             inventory = load_inventory(inventory_path)
-            doc = None
+            doc, where = None, inventory_path
     except InventoryError as exc:
         bad_input(str(exc))
+    inventory = drop_quarantined(inventory, quarantine_file or default_path(where))
     if doc is not None:
+        kept = {n.name for n in inventory.nodes}
+        if not kept:
+            bad_input("every node is quarantined: no inventory written (release nodes with "
+                      "`gpufleet quarantine release`, or replace them)")  # fmt: skip
+        doc["nodes"] = [n for n in doc["nodes"] if n["name"] in kept]
         text = json.dumps(doc, indent=2) + "\n"
         if out:
             out.write_text(text)
         else:
             click.echo(text, nl=False)
-    _exports(inventory, ansible, hostfile, slots)
+    if ansible or hostfile or spares_out:
+        health = health_file or where.resolve().parent / HEALTH_FILE
+        inventory = _active(inventory, health, facts_dir, spares_out)
+        _exports(inventory, ansible, hostfile, slots)
+
+
+def _active(inv: Inventory, health: Path, facts_dir: Path | None, spares: Path | None) -> Inventory:
+    """The nodes exports hold: passing, and each pool's N most compact (recap on stderr)."""
+    passing = passing_nodes(health)
+    placements = {}
+    if facts_dir is not None:
+        hosts = {n.name: n.host for n in inv.nodes if passing is None or n.name in passing}
+        found, problems = read_placements(facts_dir, hosts)
+        placements = {p.node: p for p in found}
+        if problems:
+            click.echo(f"gpufleet: warning: {len(problems)} nodes without topology facts, "
+                       "ranked last:\n  " + "\n  ".join(problems), err=True)  # fmt: skip
+    selection = select_pools(inv.nodes, inv.pool_sizes, placements, passing)
+    report_selection(selection, spares)
+    return inv.select(limit=[n.name for n in inv.nodes if n.name in selection.active])
 
 
 def _exports(

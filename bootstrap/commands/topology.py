@@ -1,16 +1,25 @@
 """`gpufleet topology`: rank-ordered hostfile and Slurm topology.conf from IMDS host facts.
 
     gpufleet topology --facts-dir DIR [--inventory FILE] [--hostfile OUT] [--slurm OUT]
+                      [--health FILE] [--spares OUT]
 
 Reads ``DIR/<node>/imds-host.txt`` (output of ``curl .../opc/v2/host``) for every node folder,
-or for the inventory's nodes when ``--inventory`` is given (then hostfile lines are the
-inventory's addresses, and quarantined nodes are left out). Without ``--hostfile``/``--slurm``
-prints the hostfile. Exit codes: 0 written · 2 bad input (missing or unparseable facts).
+or for the inventory's nodes when ``--inventory`` is given. Quarantined nodes (``quarantine.json``
+beside the inventory, or ``--quarantine-file``) are always left out, and stderr says how many.
+With an inventory, nodes that did not pass the health gate (``health.json`` beside it, or
+``--health``; no report: every node counts as passing) are left out too, and each pool the
+inventory records ``nodes_requested`` N for keeps its N most compact nodes; the others are spares
+(`bootstrap.topology.spares`), named in the recap on stderr and in ``--spares OUT``. Without
+``--hostfile``/``--slurm`` prints the hostfile. Exit codes: 0 written · 2 bad input (missing or
+unparseable facts, an unreadable quarantine list or health report).
+
+The helpers here (quarantine, health, selection recap) are shared with `gpufleet inventory`.
 """
 
 from __future__ import annotations
 
-import sys
+import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import click
@@ -18,39 +27,72 @@ import click
 from bootstrap.facts.base import strip_provenance
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.host_topology import parse as parse_host
-from bootstrap.health.quarantine import QuarantineError, admit, default_path, load
+from bootstrap.health.quarantine import QuarantineError, default_path, load
 from bootstrap.inventory.load import InventoryError, load_inventory
+from bootstrap.inventory.model import Inventory
+from bootstrap.runner.command_line import bad_input
 from bootstrap.topology import Placement, order, place, render_hostfile, topology_conf
+from bootstrap.topology.spares import HealthFileError, Selection, read_passing, select_pools
 
 FACT_FILE = "imds-host.txt"
+HEALTH_FILE = "health.json"
 
 
-def _fail(message: str) -> None:
-    click.echo(f"gpufleet: error: {message}", err=True)
-    sys.exit(2)
+def _say(message: str) -> None:
+    click.echo(f"gpufleet: {message}", err=True)
 
 
-def _targets(facts_dir: Path, inventory: Path | None, q_file: Path | None) -> dict[str, str]:
-    """node name -> hostfile address, quarantined nodes removed."""
-    if inventory is None:
-        names = sorted(p.name for p in facts_dir.iterdir() if (p / FACT_FILE).is_file())
-        hosts = {n: n for n in names}
+def quarantined_names(q_path: Path | None, names: Iterable[str]) -> frozenset[str]:
+    """Names among `names` on the quarantine list at `q_path`; says on stderr how many and
+    where the list is. Exit 2 on an unreadable list (never read as empty)."""
+    if q_path is None:
+        _say("quarantine: no list (give --inventory or --quarantine-file); nothing excluded")
+        return frozenset()
+    try:
+        listed = load(q_path).names
+    except QuarantineError as exc:
+        bad_input(str(exc))
+    out = frozenset(n for n in names if n in listed)
+    state = "" if q_path.exists() else " (no such file yet)"
+    detail = f": {', '.join(sorted(out))}" if out else ""
+    _say(f"quarantine: {len(out)} nodes excluded, list at {q_path}{state}{detail}")
+    return out
+
+
+def drop_quarantined(inv: Inventory, q_path: Path | None) -> Inventory:
+    bad = quarantined_names(q_path, (n.name for n in inv.nodes))
+    return inv.select(limit=[n.name for n in inv.nodes if n.name not in bad])
+
+
+def passing_nodes(health: Path) -> frozenset[str] | None:
+    """Names that passed `gpufleet health` per the report at `health`; None (every node counts
+    as passing) when there is none. Says which on stderr; exit 2 on an unreadable report."""
+    try:
+        passing = read_passing(health)
+    except HealthFileError as exc:
+        bad_input(str(exc))
+    if passing is None:
+        _say(f"health: no report at {health}: every non-quarantined node counts as passing")
     else:
-        try:
-            hosts = {n.name: n.host for n in load_inventory(inventory).nodes}
-        except InventoryError as exc:
-            _fail(str(exc))
-    q_path = q_file or (default_path(inventory) if inventory else None)
-    if q_path is not None:
-        try:
-            keep = admit(hosts, load(q_path))
-        except QuarantineError as exc:
-            _fail(str(exc))
-        hosts = {n: hosts[n] for n in keep}
-    return hosts
+        _say(f"health: {len(passing)} nodes passed per {health}; the others are left out")
+    return passing
 
 
-def _placements(facts_dir: Path, hosts: dict[str, str]) -> list[Placement]:
+def report_selection(selection: Selection, spares_out: Path | None) -> None:
+    """Recap per pool on stderr (``pool h100: 64 active, 2 spares ready: …``), a warning per
+    pool short of N, and the selection as JSON in `spares_out`."""
+    for pool in selection.pools:
+        _say(pool.recap())
+        warning = pool.warning()
+        if warning:
+            click.echo(f"gpufleet: warning: {warning}", err=True)
+    if spares_out is not None:
+        spares_out.write_text(json.dumps(selection.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_placements(facts_dir: Path, hosts: Mapping[str, str]) -> tuple[list[Placement], list[str]]:
+    """Placements of `hosts` (name -> address) from ``facts_dir/<name>/imds-host.txt``, and a
+    problem line per node whose fact is missing or unparseable."""
     out, problems = [], []
     for name, host in hosts.items():
         path = facts_dir / name / FACT_FILE
@@ -61,10 +103,39 @@ def _placements(facts_dir: Path, hosts: dict[str, str]) -> list[Placement]:
             problems.append(f"{path}: cannot read: {exc.strerror}")
         except FactParseError as exc:
             problems.append(f"{path}: {exc.reason}")
+    return out, problems
+
+
+def _placements(facts_dir: Path, hosts: Mapping[str, str]) -> list[Placement]:
+    out, problems = read_placements(facts_dir, hosts)
     if problems:
-        _fail("no topology for some nodes (collect `curl .../opc/v2/host` on them):\n  "
-              + "\n  ".join(problems))  # fmt: skip
+        bad_input("no topology for some nodes (collect `curl .../opc/v2/host` on them):\n  "
+                  + "\n  ".join(problems))  # fmt: skip
     return out
+
+
+def _from_inventory(
+    facts_dir: Path, inventory: Path, q_file: Path | None, health: Path | None,
+    spares_out: Path | None,
+) -> list[Placement]:  # fmt: skip
+    """Active nodes' placements: quarantine out, health gate, N most compact per pool."""
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        bad_input(str(exc))
+    inv = drop_quarantined(inv, q_file or default_path(inventory))
+    passing = passing_nodes(health or inventory.resolve().parent / HEALTH_FILE)
+    candidates = {n.name: n.host for n in inv.nodes if passing is None or n.name in passing}
+    placements = {p.node: p for p in _placements(facts_dir, candidates)}
+    selection = select_pools(inv.nodes, inv.pool_sizes, placements, passing)
+    report_selection(selection, spares_out)
+    return [placements[name] for name in candidates if name in selection.active]
+
+
+def _from_facts_dir(facts_dir: Path, q_file: Path | None) -> list[Placement]:
+    names = sorted(p.name for p in facts_dir.iterdir() if (p / FACT_FILE).is_file())
+    bad = quarantined_names(q_file, names)
+    return _placements(facts_dir, {n: n for n in names if n not in bad})
 
 
 @click.command(name="topology")
@@ -84,6 +155,18 @@ def _placements(facts_dir: Path, hosts: dict[str, str]) -> list[Placement]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Quarantine list (default: quarantine.json beside the inventory).",
 )
+@click.option(
+    "--health",
+    "health_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Health report (default: health.json beside the inventory; needs --inventory).",
+)
+@click.option(
+    "--spares",
+    "spares_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the active/spare nodes per pool here as JSON (needs --inventory).",
+)
 @click.option("--slots", type=click.IntRange(min=1), help="Append slots=N to hostfile lines.")
 @click.option("--hostfile", "hostfile_out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--slurm", "slurm_out", type=click.Path(dir_okay=False, path_type=Path),
@@ -92,17 +175,24 @@ def command(
     facts_dir: Path,
     inventory: Path | None,
     quarantine_file: Path | None,
+    health_file: Path | None,
+    spares_out: Path | None,
     slots: int | None,
     hostfile_out: Path | None,
     slurm_out: Path | None,
 ) -> None:
     """Write a topology-ordered hostfile and a Slurm topology.conf."""
     if not facts_dir.is_dir():
-        _fail(f"--facts-dir {facts_dir}: not a folder")
-    hosts = _targets(facts_dir, inventory, quarantine_file)
-    if not hosts:
-        _fail(f"no nodes with {FACT_FILE} under {facts_dir}")
-    placements = order(_placements(facts_dir, hosts))
+        bad_input(f"--facts-dir {facts_dir}: not a folder")
+    if inventory is not None:
+        found = _from_inventory(facts_dir, inventory, quarantine_file, health_file, spares_out)
+    elif health_file or spares_out:
+        bad_input("--health and --spares need --inventory (it records each pool's N)")
+    else:
+        found = _from_facts_dir(facts_dir, quarantine_file)
+    if not found:
+        bad_input(f"no nodes left to export under {facts_dir} (all quarantined or failing?)")
+    placements = order(found)
     hostfile = render_hostfile(placements, slots=slots)
     if hostfile_out:
         hostfile_out.write_text(hostfile, encoding="utf-8")

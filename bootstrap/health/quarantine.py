@@ -11,6 +11,7 @@ read as empty: that would readmit every bad node). Exports call `admit` / `filte
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -85,7 +86,7 @@ def admit(names: Iterable[str], quarantine: Quarantine) -> list[str]:
 
 def filter_inventory(inventory: Inventory, quarantine: Quarantine) -> Inventory:
     nodes = tuple(n for n in inventory.nodes if n.name not in quarantine.names)
-    return Inventory(inventory.source, inventory.ssh, nodes)
+    return dataclasses.replace(inventory, nodes=nodes)  # keeps every other field (pool sizes)
 
 
 def _entry(path: Path, i: int, raw: Any) -> QuarantineEntry:

@@ -6,7 +6,12 @@ The format (the contract; `bastion`, `identity_file`, `known_hosts`, per-node `p
     {"ssh": {"user": "opc", "identity_file": "keys/id_ed25519", "known_hosts": "known_hosts",
              "bastion": {"host": "203.0.113.10", "port": 22, "user": "opc"}},
      "nodes": [{"name": "train-0001", "host": "10.0.1.17", "port": 22, "pool": "train",
-                "shape": "BM.GPU.H100.8"}]}
+                "shape": "BM.GPU.H100.8"}],
+     "pools": {"train": {"nodes_requested": 64, "spares": 2}}}
+
+`pools` is optional (inventories written before it stay valid): per pool, the N nodes the stack
+asked for and the k spares launched beside them; exports keep the N best
+(`bootstrap.topology.spares`).
 
 Relative paths resolve against the inventory file's folder; without `identity_file` keys come
 from ssh-agent; without `known_hosts` it is `~/.ssh/known_hosts`. Each problem names the entry
@@ -22,13 +27,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from bootstrap.inventory.model import Bastion, Inventory, Node, SshSettings
+from bootstrap.inventory.model import Bastion, Inventory, Node, PoolSize, SshSettings
 
 # Node and pool names become file names (logs/<run>/<node>.log, rendered/<pool>/bootstrap.sh).
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 SSH_FIELDS = {"user", "identity_file", "known_hosts", "bastion"}
 BASTION_FIELDS = {"host", "port", "user"}
 NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape"}
+POOL_FIELDS = {"nodes_requested", "spares"}
+TOP_FIELDS = {"ssh", "nodes", "pools"}
 
 
 class InventoryError(ValueError):
@@ -61,13 +68,13 @@ def parse_inventory(
     v = _Validator()
     if not isinstance(doc, dict):
         raise InventoryError(label, ["top level: must be a JSON object with 'ssh' and 'nodes'"])
-    for key in sorted(set(doc) - {"ssh", "nodes"}):
-        v.problem("top level", key, "unknown field (allowed: 'nodes', 'ssh')")
+    v.unknown("top level", doc, TOP_FIELDS)
     ssh = _parse_ssh(v, doc.get("ssh"), base)
     nodes = _parse_nodes(v, doc.get("nodes"), ssh)
+    pool_sizes = _parse_pools(v, doc.get("pools", {}))
     if v.problems or ssh is None:
         raise InventoryError(label, v.problems)
-    return Inventory(source, ssh, tuple(nodes))
+    return Inventory(source, ssh, tuple(nodes), pool_sizes)
 
 
 class _Validator:
@@ -102,6 +109,18 @@ class _Validator:
                 f"must be 1-63 letters, digits, '.', '_' or '-' (it names log files), "
                 f"got {_show(value)}",
             )
+            return None
+        return value
+
+    def count(self, where: str, obj: dict[str, Any], key: str, default: int | None) -> int | None:
+        """A whole number >= 0; None when missing and required (`default` None) or invalid."""
+        if key not in obj:
+            if default is None:
+                self.problem(where, key, "is required")
+            return default
+        value = obj[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem(where, key, f"must be an integer >= 0, got {_show(value)}")
             return None
         return value
 
@@ -179,3 +198,31 @@ def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]
         if name and host and pool and user:
             nodes.append(Node(name, host, port, user, pool, shape))
     return nodes
+
+
+def _parse_pools(v: _Validator, raw: Any) -> dict[str, PoolSize]:
+    if not isinstance(raw, dict):
+        v.problem(
+            "top level",
+            "pools",
+            'must be an object like {"train": {"nodes_requested": 64, "spares": 2}}, '
+            f"got {_show(raw)}",
+        )
+        return {}
+    sizes: dict[str, PoolSize] = {}
+    for pool, entry in raw.items():
+        where = f"pools.{pool}"
+        if not NAME_RE.match(pool):
+            v.problems.append(f"{where}: pool names are 1-63 letters, digits, '.', '_' or '-'")
+            continue
+        if not isinstance(entry, dict):
+            v.problems.append(
+                f"{where}: must be an object with 'nodes_requested', got {_show(entry)}"
+            )
+            continue
+        v.unknown(where, entry, POOL_FIELDS)
+        requested = v.count(where, entry, "nodes_requested", None)
+        spares = v.count(where, entry, "spares", 0)
+        if requested is not None and spares is not None:
+            sizes[pool] = PoolSize(requested, spares)
+    return sizes

@@ -6,8 +6,8 @@ and every path is absolute.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -37,10 +37,20 @@ class Node:
 
 
 @dataclass(frozen=True)
+class PoolSize:
+    """What the stack asked of a pool: `nodes_requested` (N) plus `spares` (k) launched."""
+
+    nodes_requested: int
+    spares: int = 0
+
+
+@dataclass(frozen=True)
 class Inventory:
     source: Path | None
     ssh: SshSettings
     nodes: tuple[Node, ...]
+    # pool -> PoolSize, only for pools the stack recorded it for (older inventories: none).
+    pool_sizes: Mapping[str, PoolSize] = field(default_factory=dict, hash=False)
 
     @property
     def pools(self) -> list[str]:
@@ -62,4 +72,4 @@ class Inventory:
                 raise ValueError(f"--limit names nodes not in the selection: {', '.join(unknown)}")
             keep = set(wanted)
             nodes = tuple(n for n in nodes if n.name in keep)
-        return Inventory(self.source, self.ssh, nodes)
+        return replace(self, nodes=nodes)

@@ -3,11 +3,13 @@
 The stack exports (the contract with `infra/`):
 
     {"bastion_public_ip": "203.0.113.10", "ssh_user": "opc",
-     "pools": {"train": {"shape": "BM.GPU.H100.8",
+     "pools": {"train": {"shape": "BM.GPU.H100.8", "nodes_requested": 64, "spares": 2,
                          "nodes": [{"name": "train-0001", "private_ip": "10.0.1.17"}]}}}
 
 and this returns the inventory JSON shape of `bootstrap.inventory.load` (nodes sorted by pool
-then name, so the same stack always gives the same file). Problems are reported all at once as
+then name, so the same stack always gives the same file). `nodes_requested`/`spares` (optional:
+older stacks lack them) are carried into the inventory's `pools`, so exports can keep the N best
+of the N + k launched. Problems are reported all at once as
 an `InventoryError`.
 """
 
@@ -57,6 +59,7 @@ def stack_output_to_inventory(
     user = text("top level", doc, "ssh_user")
     pools = doc.get("pools")
     nodes: list[dict[str, Any]] = []
+    sizes: dict[str, dict[str, int]] = {}
     if not isinstance(pools, dict) or not pools:
         problems.append("top level: output 'pools': must be an object of pools with nodes")
         pools = {}
@@ -67,6 +70,9 @@ def stack_output_to_inventory(
             problems.append(f"{where}: must be an object with 'shape' and a 'nodes' list")
             continue
         shape = text(where, pool, "shape")
+        size = _pool_size(where, pool, problems)
+        if size is not None:
+            sizes[pool_name] = size
         for i, raw in enumerate(pool["nodes"]):
             node_where = f"{where}.nodes[{i}]"
             if not isinstance(raw, dict):
@@ -82,4 +88,23 @@ def stack_output_to_inventory(
     if known_hosts:
         ssh["known_hosts"] = known_hosts
     nodes.sort(key=lambda n: (n["pool"], n["name"]))
-    return {"ssh": ssh, "nodes": nodes}
+    out: dict[str, Any] = {"ssh": ssh, "nodes": nodes}
+    if sizes:
+        out["pools"] = sizes
+    return out
+
+
+def _pool_size(where: str, pool: dict[str, Any], problems: list[str]) -> dict[str, int] | None:
+    """`{"nodes_requested": N, "spares": k}` when the stack exported N, else None."""
+    if pool.get("nodes_requested") is None:
+        return None
+    size: dict[str, int] = {}
+    for key in ("nodes_requested", "spares"):
+        value = pool.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(
+                f"{where}: output '{key}': must be an integer >= 0, got {json.dumps(value)}"
+            )
+            return None
+        size[key] = value
+    return size

@@ -81,7 +81,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(InventoryError) as err:
         load_inventory(_write(tmp_path, doc))
     assert err.value.problems == [
-        "top level: field 'extra': unknown field (allowed: 'nodes', 'ssh')",
+        "top level: field 'extra': unknown field (allowed: 'nodes', 'pools', 'ssh')",
         "ssh.bastion: field 'prot': unknown field (allowed: 'host', 'port', 'user')",
         "ssh.bastion: field 'host': must be a non-empty string, got ''",
         "nodes[2] (train-0001): field 'name': duplicate of nodes[0]; names must be unique",
