@@ -4,6 +4,11 @@
     render_all(config, out_dir) -> manifest   (OUT/<pool>/<file> + OUT/manifest.json)
     user_data_b64(config) -> {pool: base64}   (each <= 32,000 bytes with the ssh key)
 
+bootstrap.sh embeds the node health checker (a zipapp of the same facts/checks/gate code, see
+`bootstrap.nodecheck`); the copy inside cloud-init.yaml (`engine.first_boot_script`) leaves it
+out to fit the metadata cap, so until `gpufleet bootstrap` runs, the node's
+/var/lib/gpufleet/health.json says "checker not yet installed" (a fail, never a pass).
+
 Rendering is per pool, never per node: node-specific values (shape, RDMA addresses, File
 Storage address) are read on the node from instance metadata (IMDS v2). Everything computed
 (HCA lists, NCCL values, per-NIC sysctls, package names and pins per OS, the step list) comes

@@ -8,12 +8,14 @@ the node from instance metadata, never rendered in.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bootstrap.nodecheck.zipapp import checker_pyz
 from bootstrap.render import oslayer
 from bootstrap.render.errors import RenderError
 from bootstrap.render.jinja import render_text
@@ -53,6 +55,9 @@ NCCL_TESTS_REPO = "https://github.com/NVIDIA/nccl-tests.git"
 NCCL_TESTS_DIR = "/opt/nccl-tests"
 VENV_DIR = "/opt/gpufleet/venv"
 HEALTH_UNIT = "gpufleet-health"
+HEALTH_CHECKER = "/usr/local/lib/gpufleet/gpufleet-health.pyz"  # bootstrap.nodecheck zipapp
+HEALTH_OUT = "/var/lib/gpufleet/health.json"  # bootstrap.nodecheck.checker.OUT_PATH
+# oci-hpc runs its passive checks every 300 s (slurm.conf.j2 HealthCheckInterval=300).
 OCA_WAIT_S = 900  # how long the rdma step waits for the OCA RDMA plugins to finish
 
 # Values that reach a shell or a config file must match these, whole (re.fullmatch), on top of
@@ -216,8 +221,12 @@ def _os_tuning(shape: Shape, osx: oslayer.OsSpec) -> StepData:
     )
 
 
-def build_context(config: StackConfig, pool: Pool) -> dict[str, Any]:
+def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> dict[str, Any]:
     """Every value the templates of one pool need. Raises RenderError on anything unsupported.
+
+    `checker=False` leaves the node-side health checker out (the first-boot copy in cloud-init,
+    which must fit OCI's metadata cap): its health_timer step installs the timer and reports the
+    checker missing until `gpufleet bootstrap` pushes the full script.
 
     >>> ctx = build_context(config, config.pools[0])          # doctest: +SKIP
     >>> ctx["rdma_devices"][:2], ctx["rdma_mtu"]              # doctest: +SKIP
@@ -352,23 +361,34 @@ def build_context(config: StackConfig, pool: Pool) -> dict[str, Any]:
             packages=[oslayer.Package(p) for p in osx.nfs_packages] if fs else [],
         ),
     ]
-    health = _health_files(name, shape)
-    steps.append(
-        StepData(
-            name="health_timer",
-            action=f"install and start {HEALTH_UNIT}.timer",
-            files=health,
-            units_on=[f"{HEALTH_UNIT}.timer"],
-        )
-    )
+    steps.append(_health_step(config, name, shape, osx, checker=checker))
     assert tuple(s.name for s in steps) == STEPS
     return _flatten(cluster, name, shape, osx, steps, nccl_conf)
 
 
-def _health_files(pool: str, shape: Shape) -> list[dict[str, str]]:
-    """The health-check placeholder (the health issue replaces check.sh) and its timer."""
-    data = {"pool": pool, "shape": shape.name, "gpu_count": shape.gpu_count, "unit": HEALTH_UNIT}
-    return [
+def health_interval(config: StackConfig) -> int:
+    """Minutes between two runs of the node's health check (software.health_interval_minutes,
+    validated 1..1440 by the stack config; default 5 = oci-hpc's HealthCheckInterval=300)."""
+    return config.software.health_interval_minutes
+
+
+def _health_step(
+    config: StackConfig, pool: str, shape: Shape, osx: oslayer.OsSpec, *, checker: bool
+) -> StepData:
+    """The health checker zipapp (same facts, checks and gate as `gpufleet health`), the wrapper
+    that runs it, and the systemd timer that runs the wrapper every `health_interval` minutes."""
+    interval = health_interval(config)
+    pyz = checker_pyz() if checker else b""
+    data = {
+        "pool": pool,
+        "shape": shape.name,
+        "unit": HEALTH_UNIT,
+        "interval_min": interval,
+        "python": osx.checker_python,
+        "checker": HEALTH_CHECKER,
+        "out": HEALTH_OUT,
+    }
+    files = [
         {
             "path": "/usr/local/sbin/gpufleet-health",
             "mode": "0755",
@@ -385,6 +405,15 @@ def _health_files(pool: str, shape: Shape) -> list[dict[str, str]]:
             "content": render_text("health/unit.timer.j2", **data),
         },
     ]
+    sha = hashlib.sha256(pyz).hexdigest() if checker else ""
+    return StepData(
+        name="health_timer",
+        action=f"install the health checker and start {HEALTH_UNIT}.timer (every {interval} min)",
+        params={"interval_min": interval, "checker": HEALTH_CHECKER, "checker_sha256": sha},
+        files=files,
+        packages=[oslayer.Package(p) for p in osx.checker_packages],
+        units_on=[f"{HEALTH_UNIT}.timer"],
+    )
 
 
 def _flatten(
@@ -397,6 +426,7 @@ def _flatten(
 ) -> dict[str, Any]:
     """Step data -> the flat lists the bash template lays out as arrays."""
     by = {s.name: s for s in steps}
+    checker_sha = by["health_timer"].params["checker_sha256"]
     return {
         "cluster": cluster,
         "pool": pool,
@@ -436,4 +466,6 @@ def _flatten(
         "container_engine": osx.container_engine,
         "shared_fs": by["shared_fs"].params,
         "nccl_conf": nccl_conf,
+        "health": by["health_timer"].params
+        | {"checker_b64": base64.b64encode(checker_pyz()).decode() if checker_sha else ""},
     }

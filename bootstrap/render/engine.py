@@ -23,10 +23,24 @@ METADATA_CAP_BYTES = 32_000
 FILES = ("bootstrap.sh", "cloud-init.yaml", "nccl.conf")
 
 
+def first_boot_script(config: StackConfig, pool: Pool) -> str:
+    """The bootstrap script cloud-init carries: bootstrap.sh without the health checker zipapp.
+
+    The checker (about 60 KB base64, see `bootstrap.nodecheck.zipapp`) cannot fit OCI's
+    32,000-byte metadata cap next to the script, so the first boot installs the health timer
+    and leaves health.json saying "checker not yet installed" until `gpufleet bootstrap` pushes
+    the full bootstrap.sh. (Fetching it from the shared file system instead would make health
+    depend on an optional File Storage mount and on someone having put it there.)
+    """
+    return render_text("bootstrap.sh.j2", **build_context(config, pool, checker=False))
+
+
 def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
     """{filename: text} for one pool: bootstrap.sh, cloud-init.yaml, nccl.conf.
 
-    Deterministic: the same config renders byte-identical files.
+    bootstrap.sh (pushed over SSH) embeds the node health checker; the copy inside
+    cloud-init.yaml is `first_boot_script`, which does not. Deterministic: the same config
+    renders byte-identical files.
     """
     ctx = build_context(config, pool)
     script = render_text("bootstrap.sh.j2", **ctx)
@@ -35,7 +49,11 @@ def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
         "nccl.conf.j2", shape=shape.name, pool=pool.name, settings=nccl_conf_lines(shape)
     )
     cloud_init = render_text(
-        "cloud-init.yaml.j2", pool=pool.name, shape=shape.name, os=pool.os, script=script
+        "cloud-init.yaml.j2",
+        pool=pool.name,
+        shape=shape.name,
+        os=pool.os,
+        script=first_boot_script(config, pool),
     )
     return {"bootstrap.sh": script, "cloud-init.yaml": cloud_init, "nccl.conf": nccl_conf}
 

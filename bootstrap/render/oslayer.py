@@ -39,6 +39,11 @@ class OsSpec:
     container_engine: Literal["docker", "podman"]
     container_packages: tuple[str, ...]
     auto_upgrade_units: tuple[str, ...]  # timers that upgrade packages unattended
+    # Interpreter for the node-side health checker (bootstrap.nodecheck): the shared fact and
+    # check modules need Python >= 3.11 (StrEnum, datetime.UTC), which OL8 (3.6), OL9 (3.9) and
+    # Ubuntu 22.04 (3.10) do not ship as python3; their repos carry python3.11.
+    checker_python: str
+    checker_packages: tuple[str, ...]
 
 
 OS_SPECS: dict[str, OsSpec] = {
@@ -58,6 +63,8 @@ OS_SPECS: dict[str, OsSpec] = {
             container_engine="podman",  # docker-ce is not in the OL repos; podman is
             container_packages=("podman",),
             auto_upgrade_units=("dnf-automatic.timer", "dnf-automatic-install.timer"),
+            checker_python="python3.11",
+            checker_packages=("python3.11",),
         ),
         OsSpec(
             name="oracle-linux-9",
@@ -72,6 +79,8 @@ OS_SPECS: dict[str, OsSpec] = {
             container_engine="podman",
             container_packages=("podman",),
             auto_upgrade_units=("dnf-automatic.timer", "dnf-automatic-install.timer"),
+            checker_python="python3.11",
+            checker_packages=("python3.11",),
         ),
         OsSpec(
             name="ubuntu-22.04",
@@ -88,6 +97,8 @@ OS_SPECS: dict[str, OsSpec] = {
             # HPC fix_broken role: disable the daily apt timers so nothing upgrades the
             # kernel or driver behind the cluster's back.
             auto_upgrade_units=("apt-daily.timer", "apt-daily-upgrade.timer"),
+            checker_python="python3.11",
+            checker_packages=("python3.11",),  # universe
         ),
         OsSpec(
             name="ubuntu-24.04",
@@ -102,6 +113,8 @@ OS_SPECS: dict[str, OsSpec] = {
             container_engine="docker",
             container_packages=("docker.io",),
             auto_upgrade_units=("apt-daily.timer", "apt-daily-upgrade.timer"),
+            checker_python="python3",
+            checker_packages=("python3",),  # 3.12
         ),
     )
 }

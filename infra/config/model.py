@@ -288,6 +288,8 @@ class Software(_Strict):
     cuda: CudaVersion = "12.8"
     nccl: NcclVersion = "2.26.2-1"
     nccl_tests: GitTag = "v2.17.2"
+    # How often each node runs its own health checks (oci-hpc: Slurm HealthCheckInterval=300).
+    health_interval_minutes: Annotated[int, Field(ge=1, le=1440)] = 5
     training: Training = Training()
 
 

@@ -39,6 +39,9 @@ REAL_TOOLS = (
     "tr",
     "cut",
     "head",
+    # health_timer: decode and verify the embedded health checker
+    "base64",
+    "sha256sum",
 )
 
 PRELUDE = r"""#!/bin/bash

@@ -69,10 +69,13 @@ def test_every_combo_renders_or_fails_exactly(shape: str, os: str, mode: str, tm
     script = tmp_path / "bootstrap.sh"
     script.write_text(files["bootstrap.sh"])
     subprocess.run(["bash", "-n", str(script)], check=True)
-    # cloud-init embeds exactly the script, and parses as YAML.
+    # cloud-init embeds the first-boot copy of the script (no health checker: it would not fit
+    # OCI's metadata cap), and parses as YAML.
+    from bootstrap.render.engine import first_boot_script
+
     doc = yaml.safe_load(files["cloud-init.yaml"])
     assert files["cloud-init.yaml"].startswith("#cloud-config\n")
-    assert doc["write_files"][0]["content"] == files["bootstrap.sh"]
+    assert doc["write_files"][0]["content"] == first_boot_script(config, config.pools[0])
     # nccl.conf carries the catalog's HCA list, exact-match.
     hca = "NCCL_IB_HCA==" + ",".join(CATALOG[shape].rdma_devices)
     assert hca in files["nccl.conf"].splitlines()
