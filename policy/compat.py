@@ -21,31 +21,66 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NOTES = "NVIDIA CUDA Toolkit Release Notes, Table 3 (Linux x86_64, {v} GA)"
+# Every GA row below was read in Table 3 of the CUDA 13.2 Update 2 release notes, which lists
+# the GA and Update rows of every 12.x/13.x release:
+#   https://docs.nvidia.com/cuda/archive/13.2.2/cuda-toolkit-release-notes/index.html
+# The trailing comment on each row names that release's own archived release notes, which
+# publish the same table; those per-release pages were not read row-by-row for this check
+# (of these, the 12.0.1, 12.1.0, 12.2.1, 12.3.0, 12.4.0, 12.5.1, 12.6.3 and 12.8.0 pages are in
+# the docs index, but only their opening sections could be read there).
+_TABLE3 = "https://docs.nvidia.com/cuda/archive/13.2.2/cuda-toolkit-release-notes/index.html"
+_NOTES = "NVIDIA CUDA Toolkit Release Notes, Table 3, row 'CUDA {v} GA' Linux x86_64 >={d} ({url})"
 CUDA_MIN_DRIVER: dict[str, tuple[str, str]] = {
-    v: (d, _NOTES.format(v=v))
+    v: (d, _NOTES.format(v=v, d=d, url=_TABLE3))
     for v, d in (
-        ("12.0", "525.60.13"),
-        ("12.1", "530.30.02"),
-        ("12.2", "535.54.03"),
-        ("12.3", "545.23.06"),
-        ("12.4", "550.54.14"),
-        ("12.5", "555.42.02"),
-        ("12.6", "560.28.03"),
-        ("12.8", "570.26"),
-        ("12.9", "575.51.03"),
-        ("13.0", "580.65.06"),
+        ("12.0", "525.60.13"),  # docs.nvidia.com/cuda/archive/12.0.0/cuda-toolkit-release-notes/
+        ("12.1", "530.30.02"),  # docs.nvidia.com/cuda/archive/12.1.0/cuda-toolkit-release-notes/
+        ("12.2", "535.54.03"),  # docs.nvidia.com/cuda/archive/12.2.0/cuda-toolkit-release-notes/
+        ("12.3", "545.23.06"),  # docs.nvidia.com/cuda/archive/12.3.0/cuda-toolkit-release-notes/
+        ("12.4", "550.54.14"),  # docs.nvidia.com/cuda/archive/12.4.0/cuda-toolkit-release-notes/
+        ("12.5", "555.42.02"),  # docs.nvidia.com/cuda/archive/12.5.0/cuda-toolkit-release-notes/
+        ("12.6", "560.28.03"),  # docs.nvidia.com/cuda/archive/12.6.0/cuda-toolkit-release-notes/
+        # 12.7: no such CUDA release (Table 3 goes 12.6 Update 3 -> 12.8 GA); left absent.
+        ("12.8", "570.26"),  # docs.nvidia.com/cuda/archive/12.8.0/cuda-toolkit-release-notes/
+        ("12.9", "575.51.03"),  # docs.nvidia.com/cuda/archive/12.9.0/cuda-toolkit-release-notes/
+        ("13.0", "580.65.06"),  # docs.nvidia.com/cuda/archive/13.0.0/cuda-toolkit-release-notes/
     )
 }
+# The CUDA build of each NCCL release that NVIDIA ships with a given nvidia/cuda image
+# (gitlab.com/nvidia/container-images/cuda, dist/<cuda>/<os>/{runtime,devel}/Dockerfile,
+# NV_LIBNCCL_PACKAGE_VERSION) or publishes in its CUDA apt repository
+# (developer.download.nvidia.com/compute/cuda/repos/<distro>/x86_64/). The gitlab Dockerfiles
+# themselves were not in the searchable index; their NCCL lines were read in public copies that
+# cite those paths. NVIDIA's apt repository also carries other CUDA builds of some of these
+# releases (e.g. libnccl2 2.25.1-1+cuda12.2 and +cuda12.4 next to +cuda12.8, per public
+# `apt-cache madison libnccl2` output), so one build per release is a conservative choice.
+_IMAGES = "gitlab.com/nvidia/container-images/cuda/-/blob/master/dist/{path}/Dockerfile"
 NCCL_CUDA_BUILD: dict[str, tuple[str, str]] = {
-    "2.21.5": ("12.4", "libnccl2=2.21.5-1+cuda12.4 (nvidia/cuda 12.4.1 images)"),
+    "2.21.5": (
+        "12.4",
+        "libnccl2=2.21.5-1+cuda12.4, nvidia/cuda 12.4.1 images: NV_LIBNCCL_PACKAGE_VERSION "
+        "2.21.5-1 ... +cuda12.4 in " + _IMAGES.format(path="12.4.1/<os>/runtime"),
+    ),
     "2.23.4": (
         "12.6",
-        "libnccl2=2.23.4-1+cuda12.6 (nvidia/cuda 12.6.3 images; oci-hpc @ "
-        "b5285a68 Troubleshooting.md 2-node H100 run 'NCCL 2.23.4+cuda12.6')",
+        "libnccl2=2.23.4-1+cuda12.6, nvidia/cuda 12.6.3 images: NV_LIBNCCL_PACKAGE_VERSION "
+        "2.23.4-1 ... +cuda12.6 in " + _IMAGES.format(path="12.6.3/ubuntu2004/runtime"),
     ),
-    "2.25.1": ("12.8", "libnccl2=2.25.1-1+cuda12.8 (nvidia/cuda 12.8.0 images)"),
-    "2.26.2": ("12.8", "libnccl2=2.26.2-1+cuda12.8 (NVIDIA CUDA apt repository)"),
+    "2.25.1": (
+        "12.8",
+        "libnccl2=2.25.1-1+cuda12.8, nvidia/cuda 12.8.0 (and 12.8.1) images: "
+        "NV_LIBNCCL_DEV_PACKAGE_VERSION 2.25.1-1 ... +cuda12.8 in "
+        + _IMAGES.format(path="12.8.0/rockylinux9/devel"),
+    ),
+    # Not shipped in an nvidia/cuda image that could be found; sourced from NVIDIA's apt repo,
+    # as installed by NVIDIA's own cosmos-rl image.
+    "2.26.2": (
+        "12.8",
+        "libnccl2=2.26.2-1+cuda12.8 in NVIDIA's CUDA apt repository "
+        "(developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/), installed as "
+        "NCCL_VERSION=2.26.2-1+cuda12.8 by github.com/nvidia-cosmos/cosmos-rl Dockerfile "
+        "@ 91880a9f",
+    ),
 }
 
 

@@ -95,12 +95,17 @@ def command(base: Path | None, base_ref: str | None, head: Path | None, max_char
 
     found = _policy.violations(head_plan)
     policy_md = _policy.markdown(found)
+    from bootstrap.review.power import power_markdown
+
+    power_md = power_markdown(before["summary"], head_plan.manifest()["summary"])
     scripts_md = script_diff_markdown(
         rendered_scripts(load_stack_file(base_file)),
         rendered_scripts(head_plan.config),
         budget=max_chars // 3,
     )
-    click.echo(render(review, limit=max_chars - len(policy_md) - len(scripts_md)), nl=False)
+    budget = max_chars - len(policy_md) - len(scripts_md) - len(power_md)
+    click.echo(render(review, limit=budget), nl=False)
+    click.echo(power_md, nl=False)
     click.echo(scripts_md, nl=False)
     click.echo(policy_md, nl=False)
     if _policy.has_mandatory(found):

@@ -134,3 +134,27 @@ def test_cli_usage_and_config_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     result = runner.invoke(cli, ["diff", "--base-ref", "no-such-ref", "--head", str(broken)])
     assert result.exit_code == 2
+
+
+def test_growing_the_100k_stack_shows_only_creates(tmp_path: Path) -> None:
+    """Issue 7: grow a chunked pool 10,000 -> 12,500 nodes: only new cluster networks."""
+    import yaml
+
+    from infra.offline.plan import run_plan
+
+    doc = yaml.safe_load((EXAMPLE_STACK.parent / "examples" / "Pulumi.100k-h100.yaml").read_text())
+    pool = doc["config"]["gpufleet:pools"][0]
+    manifests = []
+    for nodes in (10_000, 12_500):
+        pool.update(nodes=nodes, spares=0)
+        path = tmp_path / f"Pulumi.grow-{nodes}.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        manifests.append(run_plan(path).manifest())
+    review = diff_manifests(*manifests)
+    ops = {c.op for c in review.changes}
+    assert ops == {"create"}
+    created = sorted(c.name for c in review.changes)
+    assert created == sorted(f"titan-h100-cn-{i}" for i in range(20, 25))
+    (impact,) = review.impacts
+    assert (impact.nodes_before, impact.nodes_after) == (10_000, 12_500)
+    assert impact.disruption == Disruption.NEW_NODES

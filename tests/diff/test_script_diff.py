@@ -35,3 +35,19 @@ def test_new_pool_and_unsupported_shape_and_bound() -> None:
     assert "pool `amd`: its shape has no bootstrap script yet" in md
     big = script_diff_markdown({"a": ""}, {"a": "x\n" * 5000}, budget=3000)
     assert len(big) <= 3000 and "cut" in big
+
+
+def test_power_section_shows_kw_before_after_and_budget() -> None:
+    from bootstrap.review.power import power_markdown
+
+    base = {"pools": [{"name": "h100", "kw": 20.4}], "total_kw": 20.4}
+    head = {
+        "pools": [{"name": "h100", "kw": 40.8}, {"name": "l40s", "kw": None}],
+        "total_kw": None,
+        "power_budget_kw": 50.0,
+    }
+    md = power_markdown(base, head)
+    assert "| `h100` | 20.4 | 40.8 |" in md and "| `l40s` | n/a | n/a |" in md
+    assert "Budget 50.0 kW: the total is unknown" in md
+    head["total_kw"] = 40.8
+    assert "Budget: 40.8 kW of 50.0 kW (82%)." in power_markdown(base, head)
