@@ -9,5 +9,6 @@ def remote_command(name: str, size: int) -> str:
     return (
         f"umask 077 && mkdir -p .gpufleet && cat > {f}.tmp && "
         f'[ "$(wc -c < {f}.tmp)" -eq {size} ] && chmod 700 {f}.tmp && mv -f {f}.tmp {f} && '
-        f"./{f}; rc=$?; rm -f {f}; exit $rc"
+        # the same per-node deadline on the node as gpufleet's runner sets
+        f"timeout -k 10 600 ./{f}; rc=$?; rm -f {f}; exit $rc"
     )
