@@ -7,11 +7,17 @@ mirror -- fails the test that tried it instead of leaving the machine.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# Tools installed into the virtualenv (the pinned shellcheck) must be found when the suite runs
+# as `.venv/bin/python -m pytest` without an activated environment.
+os.environ["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 class NonLoopbackConnection(AssertionError):

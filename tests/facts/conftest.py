@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bootstrap.facts.base import strip_provenance
+from tests.recorded import RECORDED as SHARED_FIXTURES
 
-SHARED_FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 CASES = Path(__file__).resolve().parent / "cases"
 
 

@@ -17,7 +17,8 @@ from infra.shapes import CATALOG, Shape
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
-SHARED = TESTS.parent.parent / "shared" / "fixtures"
+from tests.recorded import RECORDED as SHARED  # noqa: E402
+
 FACT_CASES = TESTS / "facts" / "cases"
 CASES = HERE / "cases"
 
@@ -61,6 +62,10 @@ def healthy_h200_files() -> dict[str, Path]:
         "xid": fact_case("xid_none.txt"),
         "oca-rdma": fact_case("oca_rdma_completed_handwritten.json"),
         "mounts": fact_case("findmnt_J_gpu_node_handwritten.json"),
+        "nvlink": case("nvlink_H200.txt"),
+        "ibv-devinfo": case("ibv_devinfo_v_H200.txt"),
+        "oca-version": case("oca_version_OL9.txt"),
+        "gpu-power": case("gpu_power_H200.txt"),
     }
     for i in range(8):
         files[f"wpa-cli.rdma{i}"] = shared("wpa_cli_status_rdma_8021x_authenticated.txt")

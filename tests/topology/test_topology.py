@@ -14,8 +14,9 @@ from bootstrap.facts.host_topology import parse
 from bootstrap.health.quarantine import Quarantine, save
 from bootstrap.topology import order, place, render_hostfile, topology_conf
 from bootstrap.topology.slurm import MAX_NAME, short_names
+from tests.recorded import RECORDED
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "imds_v2_host.json"
+SAMPLE = RECORDED / "imds_v2_host.json"
 
 
 def sample() -> dict:  # type: ignore[type-arg]
