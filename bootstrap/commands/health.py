@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from bootstrap.health.assess import NCCL_MODES, NcclMode, assess
-from bootstrap.health.checks import CHECK_NAMES
+from bootstrap.health.checks import CHECK_NAMES, NodeExpectations
 from bootstrap.health.facts_dir import FactsDirSource
 from bootstrap.health.findings import IGNORE_ALL
 from bootstrap.health.nccl.threshold import PAIR, POOL, SINGLE
@@ -59,6 +59,12 @@ def validate_ignore(names: tuple[str, ...]) -> list[str]:
             )
         out.append(lowered)
     return out
+
+
+def expectations(inventory: Inventory) -> dict[str, NodeExpectations]:
+    """Per pool, what the stack config asks beyond the shape (the inventory's pools section)."""
+    return {pool: NodeExpectations(gpu_power_cap_w=cap)
+            for pool, cap in inventory.pool_power_caps.items()}  # fmt: skip
 
 
 def _quarantine_failed(path: Path, q: Quarantine, reports: list[NodeReport]) -> Quarantine:
@@ -136,7 +142,8 @@ def command(
         source = _ssh_source(opts, inventory, sudo)
     try:
         reports, pools = assess(inventory.nodes, source, nccl=nccl, ignore=ignored,
-                                quarantine=quarantine, nccl_source=source)  # fmt: skip
+                                quarantine=quarantine, nccl_source=source,
+                                expectations=expectations(inventory))  # fmt: skip
     except ValueError as exc:
         bad_input(str(exc))
     if not no_quarantine:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bootstrap.facts import (
     dot1x,
     fabric_manager,
+    gpu_power,
     gpus,
     gpus_table,
     gpus_xml,
@@ -23,9 +24,12 @@ from bootstrap.facts import (
     instance_metadata,
     mounts,
     nccl_tests,
+    nvlink,
     oca_rdma,
+    oca_version,
     rdma_addresses,
     rdma_links,
+    rdma_ports,
     xid,
 )
 from bootstrap.facts.base import Fact
@@ -62,5 +66,9 @@ FACTS: dict[str, FactKind] = {
         FactKind("xid", xid.COMMAND, xid.parse, "NVRM Xid events"),
         FactKind("mounts", mounts.COMMAND, mounts.parse, "mounted filesystems"),
         FactKind("fabric-manager", fabric_manager.COMMAND, fabric_manager.parse, "NVSwitch fabric"),
+        FactKind("nvlink", nvlink.COMMAND, nvlink.parse, "NVLink speed per GPU link"),
+        FactKind("ibv-devinfo", rdma_ports.COMMAND, rdma_ports.parse, "RDMA port speed, GIDs"),
+        FactKind("oca-version", oca_version.COMMAND, oca_version.parse, "Oracle Cloud Agent"),
+        FactKind("gpu-power", gpu_power.COMMAND, gpu_power.parse, "GPU power limits"),
     )
 }

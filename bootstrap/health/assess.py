@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.host_topology import parse as parse_host
-from bootstrap.health.checks import needed_kinds
+from bootstrap.health.checks import NO_EXPECTATIONS, NodeExpectations, needed_kinds
 from bootstrap.health.findings import Finding
 from bootstrap.health.node_facts import Gathered, RawFact
 from bootstrap.health.node_report import PASS, NodeReport, judge, node_findings
@@ -67,15 +67,20 @@ def assess(
     ignore: Sequence[str] = (),
     quarantine: Quarantine | None = None,
     nccl_source: NcclSource | None = None,
+    expectations: Mapping[str, NodeExpectations] | None = None,
 ) -> tuple[list[NodeReport], list[PoolNccl]]:
+    """`expectations`: per pool name, what the stack config asks beyond the shape (a pool not
+    listed expects nothing extra)."""
     gathered = source.gather(nodes, kinds_for(nccl))
+    per_pool = expectations or {}
     findings: dict[str, list[Finding]] = {}
     for node in nodes:
         g = gathered[node.name]
         if g.raw is not None:
             _, findings[node.name] = node_findings(
-                node, g.raw, get_shape(node.shape), nccl_single=nccl == "single"
-            )
+                node, g.raw, get_shape(node.shape), nccl_single=nccl == "single",
+                expect=per_pool.get(node.pool, NO_EXPECTATIONS),
+            )  # fmt: skip
     pools: list[PoolNccl] = []
     if nccl in ("multi", "pairwise") and nccl_source is not None:
         first = {

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bootstrap.health.checks import CHECKS, Check, run_checks
+from bootstrap.health.checks import CHECKS, NO_EXPECTATIONS, Check, NodeExpectations, run_checks
 from bootstrap.health.findings import Finding, Verdict, gate
 from bootstrap.health.nccl.threshold import SINGLE, check_single
 from bootstrap.health.node_facts import NodeFacts, RawFact
@@ -45,10 +45,15 @@ def checks_for(nccl_single: bool) -> tuple[Check, ...]:
 
 
 def node_findings(
-    node: Node, raw: Mapping[str, RawFact], shape: Shape, *, nccl_single: bool
+    node: Node,
+    raw: Mapping[str, RawFact],
+    shape: Shape,
+    *,
+    nccl_single: bool,
+    expect: NodeExpectations = NO_EXPECTATIONS,
 ) -> tuple[NodeFacts, list[Finding]]:
     facts = NodeFacts(node.name, raw)
-    return facts, run_checks(facts, shape, checks_for(nccl_single))
+    return facts, run_checks(facts, shape, checks_for(nccl_single), expect)
 
 
 def judge(

@@ -7,11 +7,12 @@ The format (the contract; `bastion`, `identity_file`, `known_hosts`, per-node `p
              "bastion": {"host": "203.0.113.10", "port": 22, "user": "opc"}},
      "nodes": [{"name": "train-0001", "host": "10.0.1.17", "port": 22, "pool": "train",
                 "shape": "BM.GPU.H100.8"}],
-     "pools": {"train": {"nodes_requested": 64, "spares": 2}}}
+     "pools": {"train": {"nodes_requested": 64, "spares": 2, "gpu_power_cap_w": 500}}}
 
 `pools` is optional (inventories written before it stay valid): per pool, the N nodes the stack
-asked for and the k spares launched beside them; exports keep the N best
-(`bootstrap.topology.spares`).
+asked for and the k spares launched beside them, exports keep the N best
+(`bootstrap.topology.spares`); and the pool's per-GPU power cap (optional, also in an entry of
+its own), which `gpufleet health` checks every GPU enforces.
 
 Relative paths resolve against the inventory file's folder; without `identity_file` keys come
 from ssh-agent; without `known_hosts` it is `~/.ssh/known_hosts`. Each problem names the entry
@@ -34,7 +35,8 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 SSH_FIELDS = {"user", "identity_file", "known_hosts", "bastion"}
 BASTION_FIELDS = {"host", "port", "user"}
 NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape"}
-POOL_FIELDS = {"nodes_requested", "spares"}
+POOL_FIELDS = {"nodes_requested", "spares", "gpu_power_cap_w"}
+POWER_CAP = "gpu_power_cap_w"
 TOP_FIELDS = {"ssh", "nodes", "pools"}
 
 
@@ -71,10 +73,10 @@ def parse_inventory(
     v.unknown("top level", doc, TOP_FIELDS)
     ssh = _parse_ssh(v, doc.get("ssh"), base)
     nodes = _parse_nodes(v, doc.get("nodes"), ssh)
-    pool_sizes = _parse_pools(v, doc.get("pools", {}))
+    pool_sizes, power_caps = _parse_pools(v, doc.get("pools", {}))
     if v.problems or ssh is None:
         raise InventoryError(label, v.problems)
-    return Inventory(source, ssh, tuple(nodes), pool_sizes)
+    return Inventory(source, ssh, tuple(nodes), pool_sizes, power_caps)
 
 
 class _Validator:
@@ -200,7 +202,7 @@ def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]
     return nodes
 
 
-def _parse_pools(v: _Validator, raw: Any) -> dict[str, PoolSize]:
+def _parse_pools(v: _Validator, raw: Any) -> tuple[dict[str, PoolSize], dict[str, int]]:
     if not isinstance(raw, dict):
         v.problem(
             "top level",
@@ -208,8 +210,9 @@ def _parse_pools(v: _Validator, raw: Any) -> dict[str, PoolSize]:
             'must be an object like {"train": {"nodes_requested": 64, "spares": 2}}, '
             f"got {_show(raw)}",
         )
-        return {}
+        return {}, {}
     sizes: dict[str, PoolSize] = {}
+    caps: dict[str, int] = {}
     for pool, entry in raw.items():
         where = f"pools.{pool}"
         if not NAME_RE.match(pool):
@@ -221,8 +224,16 @@ def _parse_pools(v: _Validator, raw: Any) -> dict[str, PoolSize]:
             )
             continue
         v.unknown(where, entry, POOL_FIELDS)
+        if entry.get(POWER_CAP) is not None:
+            cap = v.count(where, entry, POWER_CAP, None)
+            if cap is not None and cap < 1:
+                v.problem(where, POWER_CAP, f"must be watts per GPU (>= 1), got {cap}")
+            elif cap is not None:
+                caps[pool] = cap
+        if set(entry) <= {POWER_CAP}:
+            continue  # only a power cap: the stack recorded no size for this pool
         requested = v.count(where, entry, "nodes_requested", None)
         spares = v.count(where, entry, "spares", 0)
         if requested is not None and spares is not None:
             sizes[pool] = PoolSize(requested, spares)
-    return sizes
+    return sizes, caps

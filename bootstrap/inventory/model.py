@@ -51,6 +51,8 @@ class Inventory:
     nodes: tuple[Node, ...]
     # pool -> PoolSize, only for pools the stack recorded it for (older inventories: none).
     pool_sizes: Mapping[str, PoolSize] = field(default_factory=dict, hash=False)
+    # pool -> per-GPU power cap in watts, only for pools whose config sets gpu_power_cap_w.
+    pool_power_caps: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     @property
     def pools(self) -> list[str]:

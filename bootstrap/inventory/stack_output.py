@@ -4,13 +4,15 @@ The stack exports (the contract with `infra/`):
 
     {"bastion_public_ip": "203.0.113.10", "ssh_user": "opc",
      "pools": {"train": {"shape": "BM.GPU.H100.8", "nodes_requested": 64, "spares": 2,
+                         "gpu_power_cap_w": 500,
                          "nodes": [{"name": "train-0001", "private_ip": "10.0.1.17"}]}}}
 
 and this returns the inventory JSON shape of `bootstrap.inventory.load` (nodes sorted by pool
 then name, so the same stack always gives the same file). `nodes_requested`/`spares` (optional:
 older stacks lack them) are carried into the inventory's `pools`, so exports can keep the N best
-of the N + k launched. Problems are reported all at once as
-an `InventoryError`.
+of the N + k launched; so is `gpu_power_cap_w` when the pool sets one (null or absent: no cap),
+so `gpufleet health` can check every GPU enforces it. Problems are reported all at once as an
+`InventoryError`.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def stack_output_to_inventory(
     user = text("top level", doc, "ssh_user")
     pools = doc.get("pools")
     nodes: list[dict[str, Any]] = []
-    sizes: dict[str, dict[str, int]] = {}
+    pool_entries: dict[str, dict[str, int]] = {}
     if not isinstance(pools, dict) or not pools:
         problems.append("top level: output 'pools': must be an object of pools with nodes")
         pools = {}
@@ -70,9 +72,9 @@ def stack_output_to_inventory(
             problems.append(f"{where}: must be an object with 'shape' and a 'nodes' list")
             continue
         shape = text(where, pool, "shape")
-        size = _pool_size(where, pool, problems)
-        if size is not None:
-            sizes[pool_name] = size
+        entry = (_pool_size(where, pool, problems) or {}) | _power_cap(where, pool, problems)
+        if entry:
+            pool_entries[pool_name] = entry
         for i, raw in enumerate(pool["nodes"]):
             node_where = f"{where}.nodes[{i}]"
             if not isinstance(raw, dict):
@@ -89,8 +91,8 @@ def stack_output_to_inventory(
         ssh["known_hosts"] = known_hosts
     nodes.sort(key=lambda n: (n["pool"], n["name"]))
     out: dict[str, Any] = {"ssh": ssh, "nodes": nodes}
-    if sizes:
-        out["pools"] = sizes
+    if pool_entries:
+        out["pools"] = pool_entries
     return out
 
 
@@ -108,3 +110,17 @@ def _pool_size(where: str, pool: dict[str, Any], problems: list[str]) -> dict[st
             return None
         size[key] = value
     return size
+
+
+def _power_cap(where: str, pool: dict[str, Any], problems: list[str]) -> dict[str, int]:
+    """`{"gpu_power_cap_w": W}` when the pool sets a cap, else empty."""
+    value = pool.get("gpu_power_cap_w")
+    if value is None:
+        return {}
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(
+            f"{where}: output 'gpu_power_cap_w': must be watts per GPU (an integer >= 1) or "
+            f"null, got {json.dumps(value)}"
+        )
+        return {}
+    return {"gpu_power_cap_w": value}

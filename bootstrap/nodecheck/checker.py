@@ -11,12 +11,16 @@ over SSH, with the transport swapped for a local ``sh -c``: each fact kind's ``C
 Usage (what ``/usr/local/sbin/gpufleet-health`` runs)::
 
     python3.11 -I -S gpufleet-health.pyz --shape BM.GPU.H100.8 --pool h100 \\
-        [--out /var/lib/gpufleet/health.json] [--ignore-check NAME ...]
+        [--gpu-power-cap-w 500] [--out /var/lib/gpufleet/health.json] [--ignore-check NAME ...]
+
+``--gpu-power-cap-w`` is the pool's ``gpu_power_cap_w`` (rendered into the wrapper only when the
+pool sets one): the gpu-power-cap check then wants every GPU to enforce it.
 
 health.json (written atomically: a temp file in the same folder, then rename)::
 
     {"schema": 1, "verdict": "fail", "node": "gpu-1", "pool": "h100",
      "shape": "BM.GPU.H100.8", "checked_at": "2025-01-01T00:00:00Z", "seconds": 4.2,
+     "expect": {"gpu_power_cap_w": null},
      "failing_checks": ["rdma-link:mlx5_3"],
      "errors": [{"check": "rdma-link:mlx5_3", "severity": "error",
                  "message": "RDMA link mlx5_3 (rdma3) is Down", "remedy": "inspect with ...",
@@ -47,7 +51,13 @@ from typing import Any
 
 from bootstrap.facts import dot1x
 from bootstrap.facts.registry import FACTS
-from bootstrap.health.checks import needed_kinds, run_checks
+from bootstrap.health.checks import (
+    CHECKS,
+    NO_EXPECTATIONS,
+    NodeExpectations,
+    needed_kinds,
+    run_checks,
+)
 from bootstrap.health.checks.rdma import rdma_netdevs
 from bootstrap.health.findings import Verdict, gate
 from bootstrap.health.node_facts import FactUnavailable, NodeFacts, RawFact
@@ -131,9 +141,15 @@ def gather(node: str, shape: Shape, run: Runner = run_sh) -> dict[str, RawFact]:
     return raw
 
 
-def judge(node: str, raw: dict[str, RawFact], shape: Shape, ignore: Sequence[str] = ()) -> Verdict:
+def judge(
+    node: str,
+    raw: dict[str, RawFact],
+    shape: Shape,
+    ignore: Sequence[str] = (),
+    expect: NodeExpectations = NO_EXPECTATIONS,
+) -> Verdict:
     """Every applicable check over the facts, gated: the same verdict `gpufleet health` gives."""
-    return gate(run_checks(NodeFacts(node, raw), shape), ignore)
+    return gate(run_checks(NodeFacts(node, raw), shape, CHECKS, expect), ignore)
 
 
 def report(
@@ -145,6 +161,7 @@ def report(
     raw: dict[str, RawFact],
     checked_at: datetime,
     seconds: float,
+    expect: NodeExpectations = NO_EXPECTATIONS,
 ) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -154,6 +171,7 @@ def report(
         "shape": shape.name,
         "checked_at": checked_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seconds": round(seconds, 3),
+        "expect": {"gpu_power_cap_w": expect.gpu_power_cap_w},
         "failing_checks": list(verdict.failing_checks),
         "errors": [f.to_dict() for f in verdict.errors],
         "warnings": [f.to_dict() for f in verdict.warnings],
@@ -177,12 +195,25 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _watts(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of watts >= 1")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gpufleet-health", description="Run this node's gpufleet health checks."
     )
     p.add_argument("--shape", required=True, help="the OCI shape this node was rendered for")
     p.add_argument("--pool", default="", help="the pool name, reported as is")
+    p.add_argument(
+        "--gpu-power-cap-w",
+        type=_watts,
+        default=None,
+        metavar="W",
+        help="the pool's per-GPU power cap: every GPU must enforce it (within 1 W)",
+    )
     p.add_argument("--out", default=OUT_PATH, help=f"where to write the verdict ({OUT_PATH})")
     p.add_argument(
         "--ignore-check",
@@ -203,8 +234,9 @@ def main(argv: Sequence[str] | None = None, run: Runner = run_sh) -> int:
     node = socket.gethostname()
     started = time.monotonic()
     checked_at = datetime.now(UTC)
+    expect = NodeExpectations(gpu_power_cap_w=args.gpu_power_cap_w)
     raw = gather(node, shape, run)
-    verdict = judge(node, raw, shape, args.ignore_check)
+    verdict = judge(node, raw, shape, args.ignore_check, expect)
     doc = report(
         node=node,
         pool=args.pool,
@@ -213,6 +245,7 @@ def main(argv: Sequence[str] | None = None, run: Runner = run_sh) -> int:
         raw=raw,
         checked_at=checked_at,
         seconds=time.monotonic() - started,
+        expect=expect,
     )
     try:
         write_atomic(Path(args.out), json.dumps(doc, indent=2, sort_keys=True) + "\n")

@@ -28,6 +28,7 @@ STEPS: tuple[str, ...] = (
     "os_tuning",
     "local_nvme",
     "nvidia_driver",
+    "gpu_power",
     "rdma",
     "nccl",
     "nccl_tests",
@@ -57,6 +58,8 @@ VENV_DIR = "/opt/gpufleet/venv"
 HEALTH_UNIT = "gpufleet-health"
 HEALTH_CHECKER = "/usr/local/lib/gpufleet/gpufleet-health.pyz"  # bootstrap.nodecheck zipapp
 HEALTH_OUT = "/var/lib/gpufleet/health.json"  # bootstrap.nodecheck.checker.OUT_PATH
+GPU_POWER_UNIT = "gpufleet-gpu-power.service"
+NVIDIA_SMI = "/usr/bin/nvidia-smi"  # where the driver packages (dnf and apt) install it
 # oci-hpc runs its passive checks every 300 s (slurm.conf.j2 HealthCheckInterval=300).
 OCA_WAIT_S = 900  # how long the rdma step waits for the OCA RDMA plugins to finish
 
@@ -291,6 +294,7 @@ def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> d
             + ["nvidia-dcgm"],
             modules=["nvidia_peermem"],
         ),
+        _gpu_power(name, pool.gpu_power_cap_w),
         StepData(
             name="rdma",
             action=f"set MTU {shape.rdma_mtu} on the RDMA ports and wait for the OCA RDMA "
@@ -361,9 +365,42 @@ def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> d
             packages=[oslayer.Package(p) for p in osx.nfs_packages] if fs else [],
         ),
     ]
-    steps.append(_health_step(config, name, shape, osx, checker=checker))
+    steps.append(
+        _health_step(config, name, shape, osx, checker=checker, cap_w=pool.gpu_power_cap_w)
+    )
     assert tuple(s.name for s in steps) == STEPS
     return _flatten(cluster, name, shape, osx, steps, nccl_conf)
+
+
+def _gpu_power(pool: str, cap_w: int | None) -> StepData:
+    """Cap every GPU at the pool's ``gpu_power_cap_w`` now (``nvidia-smi -pl``) and at every boot
+    (a oneshot unit: the limit lives in the driver and a reboot resets it to the board default).
+
+    A step of its own rather than part of nvidia_driver: it reports "skipped" when the pool sets
+    no cap, `--only gpu_power` re-applies a cap after a config change without re-checking the
+    driver packages, and changing the cap changes only this step's stamp.
+    """
+    if cap_w is None:
+        return StepData(
+            name="gpu_power",
+            action="nothing",
+            disabled="no GPU power cap (pools[].gpu_power_cap_w is not set)",
+        )
+    data = {"pool": pool, "cap_w": cap_w, "nvidia_smi": NVIDIA_SMI}
+    return StepData(
+        name="gpu_power",
+        action=f"cap every GPU at {cap_w} W (nvidia-smi -pl) and enable {GPU_POWER_UNIT} to "
+        "re-apply it at boot",
+        params={"cap_w": cap_w},
+        files=[
+            {
+                "path": f"/etc/systemd/system/{GPU_POWER_UNIT}",
+                "mode": "0644",
+                "content": render_text("gpu_power/unit.service.j2", **data),
+            }
+        ],
+        units_on=[GPU_POWER_UNIT],
+    )
 
 
 def health_interval(config: StackConfig) -> int:
@@ -373,13 +410,21 @@ def health_interval(config: StackConfig) -> int:
 
 
 def _health_step(
-    config: StackConfig, pool: str, shape: Shape, osx: oslayer.OsSpec, *, checker: bool
+    config: StackConfig,
+    pool: str,
+    shape: Shape,
+    osx: oslayer.OsSpec,
+    *,
+    checker: bool,
+    cap_w: int | None,
 ) -> StepData:
     """The health checker zipapp (same facts, checks and gate as `gpufleet health`), the wrapper
-    that runs it, and the systemd timer that runs the wrapper every `health_interval` minutes."""
+    that runs it, and the systemd timer that runs the wrapper every `health_interval` minutes.
+    The pool's expectations beyond the shape (its GPU power cap) become checker arguments."""
     interval = health_interval(config)
     pyz = checker_pyz() if checker else b""
     data = {
+        "checker_args": ["--gpu-power-cap-w", str(cap_w)] if cap_w is not None else [],
         "pool": pool,
         "shape": shape.name,
         "unit": HEALTH_UNIT,
@@ -461,6 +506,7 @@ def _flatten(
         "nvme_label": NVME_LABEL,
         "nvme_opts": NVME_FSTAB_OPTS,
         "driver": by["nvidia_driver"].params["driver"],
+        "gpu_power_cap_w": by["gpu_power"].params.get("cap_w", ""),
         "nccl_tests": by["nccl_tests"].params | {"dir": NCCL_TESTS_DIR},
         "training": by["training_stack"].params | {"venv": VENV_DIR},
         "container_engine": osx.container_engine,

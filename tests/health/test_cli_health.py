@@ -136,3 +136,22 @@ def test_single_node_nccl_threshold(tmp_path: Path) -> None:
     (facts / "gpu-1" / "nccl-tests.txt").write_text(with_avg(real, 401.0))
     code, out, _ = run("--inventory", str(inv), "--facts-dir", str(facts), "--nccl", "single")
     assert code == 1 and "nccl-busbw" in out and "401.0" in out
+
+
+def test_pool_power_cap_from_the_inventory_is_checked(tmp_path: Path) -> None:
+    inv, facts = fleet(tmp_path, ["gpu-1"])
+    write_node(facts, "gpu-2", healthy_h200_files())
+    at_cap = "".join(f"{i}, 500.00, 500.00\n" for i in range(8))  # DERIVED: after -pl 500
+    (facts / "gpu-2" / "gpu-power.txt").write_text(at_cap)
+    inv = inventory(tmp_path / "inventory.json", [("gpu-1", "train"), ("gpu-2", "train")])
+    doc = json.loads(inv.read_text()) | {"pools": {"train": {"gpu_power_cap_w": 500}}}
+    inv.write_text(json.dumps(doc))
+    code, out, _ = run("--inventory", str(inv), "--facts-dir", str(facts), "--no-quarantine")
+    assert code == 1
+    report = {n["node"]: n for n in json.loads((tmp_path / "health.json").read_text())["nodes"]}
+    assert report["gpu-2"]["status"] == "pass"
+    assert report["gpu-1"]["failing_checks"] == [f"gpu-power-cap:{i}" for i in range(8)]
+    # The same facts without a cap in the inventory: both pass.
+    inv.write_text(json.dumps({k: v for k, v in doc.items() if k != "pools"}))
+    code, out, _ = run("--inventory", str(inv), "--facts-dir", str(facts), "--no-quarantine")
+    assert code == 0, out

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.sshd
 
 FAKES = {
     "nvidia-smi": 'case "$*" in *-x*) cat "$F/nvidia-smi-xml.txt";; '
+    '*nvlink*) cat "$F/nvlink.txt";; *--query-gpu*) cat "$F/gpu-power.txt";; '
     '*) cat "$F/fabric-manager.txt";; esac',
+    "ibv_devinfo": 'cat "$F/ibv-devinfo.txt"',
+    "rpm": 'cat "$F/oca-version.txt"',
     "ibdev2netdev": 'cat "$F/ibdev2netdev.txt"',
     "ip": 'cat "$F/ip-addr.txt"',
     "findmnt": 'cat "$F/mounts.txt"',

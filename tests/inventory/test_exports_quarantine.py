@@ -101,7 +101,8 @@ def test_bad_pool_sizes_are_named(tmp_path: Path) -> None:
     with pytest.raises(InventoryError) as err:
         load_inventory(path)
     assert err.value.problems == [
-        "pools.p: field 'extra': unknown field (allowed: 'nodes_requested', 'spares')",
+        "pools.p: field 'extra': unknown field (allowed: 'gpu_power_cap_w', 'nodes_requested', "
+        "'spares')",
         "pools.p: field 'nodes_requested': is required",
         "pools.p: field 'spares': must be an integer >= 0, got true",
         "pools.bad name: pool names are 1-63 letters, digits, '.', '_' or '-'",

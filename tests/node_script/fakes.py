@@ -74,13 +74,36 @@ install_specs() {
 
 FAKES: dict[str, str] = {
     "nvidia-smi": r"""
+need_driver() {
+  if [[ ! -f $S/driver_loaded ]]; then
+    echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
+    exit 9
+  fi
+}
+# Power limits: $S/power/<index> (watts, two decimals); the board default until -pl sets one.
+# -pl accepts only whole watts within [FAKE_POWER_MIN_W, board default], as the real one does.
+gpus() { seq 0 $(( ${FAKE_GPUS:-8} - 1 )); }
+limit() { cat "$S/power/$1" 2>/dev/null || echo "${FAKE_POWER_MAX_W:-700}.00"; }
 case "$*" in
   "--query-gpu=driver_version --format=csv,noheader")
-    if [[ ! -f $S/driver_loaded ]]; then
-      echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
-      exit 9
+    need_driver
+    for _ in $(gpus); do cat "$S/driver_loaded"; done ;;
+  "--query-gpu=index,enforced.power.limit --format=csv,noheader,nounits")
+    need_driver
+    for i in $(gpus); do printf '%s, %s\n' "$i" "$(limit "$i")"; done ;;
+  "-pl "*)
+    [[ $# == 2 && $2 =~ ^[0-9]+$ ]] || refuse "$@"
+    need_driver
+    if (( $2 < ${FAKE_POWER_MIN_W:-200} || $2 > ${FAKE_POWER_MAX_W:-700} )); then
+      echo "Provided power limit $2.00 W is not a valid power limit which should be between ${FAKE_POWER_MIN_W:-200}.00 W and ${FAKE_POWER_MAX_W:-700}.00 W for GPU 00000000:0F:00.0"
+      exit 2
     fi
-    for _ in $(seq 1 "${FAKE_GPUS:-8}"); do cat "$S/driver_loaded"; done ;;
+    mkdir -p "$S/power"
+    for i in $(gpus); do
+      echo "Power limit for GPU $i was set to $2.00 W from $(limit "$i") W."
+      echo "$2.00" >"$S/power/$i"
+    done
+    echo "All done." ;;
   *) refuse "$@" ;;
 esac
 """,

@@ -26,6 +26,7 @@ MUTATING = (
     "ip link",
     "docker pull",
     "podman pull",
+    "nvidia-smi -pl",
 )
 
 CASES = {
@@ -36,6 +37,10 @@ CASES = {
     "gb200-ubuntu24-aarch64": lambda: config_with(
         pool("BM.GPU.GB200.4", "ubuntu-24.04", "compute_cluster")
     ),
+    # gpu_power runs (not skipped) only when the pool sets a cap
+    "h100-ol8-power-cap": lambda: config_with(
+        pool("BM.GPU.H100.8", "oracle-linux-8") | {"gpu_power_cap_w": 600}
+    ),
 }
 
 
@@ -45,7 +50,7 @@ def test_first_run_changes_second_run_is_all_ok(case, make_node):
     first = node.run()
     assert first.rc == 0, first.stderr[-3000:]
     statuses = first.status_of()
-    assert list(statuses) == list(node.ctx["steps"][i]["name"] for i in range(11))
+    assert list(statuses) == [s["name"] for s in node.ctx["steps"]]
     disabled = {s["name"] for s in node.ctx["steps"] if s["disabled"]}
     for step, status in statuses.items():
         want = "ok" if step == "preflight" else "skipped" if step in disabled else "changed"

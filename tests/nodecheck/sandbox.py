@@ -33,9 +33,13 @@ FAKES: dict[str, str] = {
 case "$*" in
   "-q -x") serve nvidia-smi-xml ;;
   "-q") serve fabric-manager ;;
+  "nvlink --status") serve nvlink ;;
+  "--query-gpu=index,power.limit,enforced.power.limit --format=csv,noheader,nounits") serve gpu-power ;;
   *) refuse "$@" ;;
 esac
 """,
+    "ibv_devinfo": r"""[[ "$*" == "-v" ]] || refuse "$@"; serve ibv-devinfo""",
+    "rpm": r"""[[ "$*" == "-q oracle-cloud-agent" ]] || refuse "$@"; serve oca-version""",
     "ibdev2netdev": r"""[[ $# == 0 ]] || refuse "$@"; serve ibdev2netdev""",
     "ip": r"""[[ "$*" == "-j addr" ]] || refuse "$@"; serve ip-addr""",
     "wpa_cli": r"""

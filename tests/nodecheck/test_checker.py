@@ -51,7 +51,8 @@ def test_healthy_node_writes_pass(tmp_path: Path):
     # Every fact kind the checks need ran once, each per-port 802.1X query too; nothing else.
     assert set(doc["facts"]) == {
         "nvidia-smi-xml", "fabric-manager", "ibdev2netdev", "ip-addr", "oca-rdma", "mounts",
-        "imds-instance", "xid", *(f"wpa-cli.rdma{i}" for i in range(8)),
+        "imds-instance", "xid", "nvlink", "ibv-devinfo", "oca-version", "gpu-power",
+        *(f"wpa-cli.rdma{i}" for i in range(8)),
     }  # fmt: skip
     assert all(f["exit_code"] == 0 and not f["cut"] for f in doc["facts"].values())
     calls = node.calls()
@@ -182,3 +183,49 @@ def test_runner_backstop_kills_a_hung_pipeline_and_marks_it_cut():
 
 def test_out_path_matches_the_rendered_one():
     assert checker.OUT_PATH == HEALTH_OUT
+
+
+def make_capped(tmp_path: Path, cap: int, **overrides: str) -> CheckNode:
+    facts = healthy_facts() | {k.replace("_", "-"): v for k, v in overrides.items()}
+    config = config_with(pool(H200.name, "oracle-linux-9", name="h200") | {"gpu_power_cap_w": cap})
+    node = CheckNode(tmp_path, config, facts)
+    node.install_checker(checker_pyz())
+    return node
+
+
+def test_the_pool_cap_reaches_the_checker_and_fails_uncapped_gpus(tmp_path: Path):
+    node = make_capped(tmp_path, 500)  # the healthy sample enforces the 700 W board limit
+    assert "--gpu-power-cap-w 500 --out" in node.wrapper.read_text()
+    assert node.run().returncode == 1
+    doc = node.health()
+    assert doc["expect"] == {"gpu_power_cap_w": 500}
+    assert doc["failing_checks"] == [f"gpu-power-cap:{i}" for i in range(8)]
+    err = doc["errors"][0]
+    assert "enforces 700 W; the pool's cap is 500 W" in err["message"]
+    assert "gpufleet bootstrap --only gpu_power" in err["remedy"]
+
+
+def test_gpus_at_the_pool_cap_pass(tmp_path: Path):
+    at_cap = "".join(f"{i}, 500.00, 500.00\n" for i in range(8))  # DERIVED: -pl 500 applied
+    node = make_capped(tmp_path, 500, gpu_power=at_cap)
+    proc = node.run()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert node.health()["verdict"] == "pass"
+
+
+def test_no_cap_renders_no_cap_argument(tmp_path: Path):
+    node = make(tmp_path)
+    assert "--gpu-power-cap-w" not in node.wrapper.read_text()
+    assert node.run().returncode == 0
+    assert node.health()["expect"] == {"gpu_power_cap_w": None}
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "5.5", "x"])
+def test_bad_cap_argument_is_a_usage_error(tmp_path: Path, bad: str, capsys):
+    code = None
+    try:
+        checker.main(["--shape", H200.name, "--gpu-power-cap-w", bad, "--out", str(tmp_path / "h")])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == checker.EXIT_USAGE
+    assert "watts" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import itertools
 import re
 
 import pytest
@@ -87,10 +88,12 @@ SUPPORTED = [
 
 def test_user_data_fits_the_cap_for_every_shape():
     worst: dict[str, int] = {}
-    for shape, os in SUPPORTED:
+    # With and without a GPU power cap (which adds the gpu_power unit and a checker argument);
+    # 300 W is within every NVIDIA shape's board power.
+    for (shape, os), cap in itertools.product(SUPPORTED, (None, 300)):
         mode = "compute_cluster" if CATALOG[shape].needs_gpu_memory_cluster else "cluster_network"
         try:
-            config = config_with(pool(shape, os, mode))
+            config = config_with(pool(shape, os, mode) | {"gpu_power_cap_w": cap})
         except ConfigError as exc:  # pragma: no cover - the catalog says it is supported
             raise AssertionError(exc.render()) from exc
         ud = user_data_b64(config)["gpus"]
@@ -99,6 +102,7 @@ def test_user_data_fits_the_cap_for_every_shape():
         raw = base64.b64decode(ud)
         text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
         assert "readonly GF_HEALTH_PYZ_B64=''" in text
+        assert ("nvidia-smi -pl 300" in text) is (cap is not None)
         worst[shape] = max(worst.get(shape, 0), total)
     assert len(worst) >= 6
     # Headroom left for the config-driven parts (training packages, ssh key).

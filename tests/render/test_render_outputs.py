@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from bootstrap.cli import cli
 from bootstrap.render import RenderError, UserDataTooLarge, render_all, render_pool
 from bootstrap.render import jinja as gfjinja
+from bootstrap.render.context import build_context
 from bootstrap.render.engine import user_data_b64
 from tests.render.configs import config_with, container_software, example_raw, pool
 
@@ -131,3 +132,30 @@ def test_cli_render_bad_config_exits_2(tmp_path: Path):
         cli, ["render", "--stack-config", str(stack), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 2
+
+
+def test_gpu_power_step_renders_the_cap_or_is_disabled():
+    plain = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"))
+    ctx = build_context(plain, plain.pools[0])
+    step = next(s for s in ctx["steps"] if s["name"] == "gpu_power")
+    assert step["disabled"] == "no GPU power cap (pools[].gpu_power_cap_w is not set)"
+    assert not any(f["step"] == "gpu_power" for f in ctx["files"])
+    assert ctx["gpu_power_cap_w"] == ""
+
+    capped = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04") | {"gpu_power_cap_w": 550})
+    ctx = build_context(capped, capped.pools[0])
+    steps = [s["name"] for s in ctx["steps"]]
+    assert steps.index("nvidia_driver") + 1 == steps.index("gpu_power")
+    [unit] = [f for f in ctx["files"] if f["step"] == "gpu_power"]
+    assert unit["path"] == "/etc/systemd/system/gpufleet-gpu-power.service"
+    assert "ExecStart=/usr/bin/nvidia-smi -pl 550\n" in unit["content"]
+    assert {"step": "gpu_power", "unit": "gpufleet-gpu-power.service"} in ctx["units_on"]
+    script = render_pool(capped, capped.pools[0])["bootstrap.sh"]
+    assert "readonly GF_GPU_POWER_CAP_W=550\n" in script
+    wrapper = next(f for f in ctx["files"] if f["path"] == "/usr/local/sbin/gpufleet-health")
+    assert "--gpu-power-cap-w 550 --out" in wrapper["content"]
+    # The cap is part of the step's stamp: changing it re-runs only gpu_power and health_timer.
+    other = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04") | {"gpu_power_cap_w": 600})
+    a = {s["name"]: s["digest"] for s in ctx["steps"]}
+    b = {s["name"]: s["digest"] for s in build_context(other, other.pools[0])["steps"]}
+    assert sorted(k for k in a if a[k] != b[k]) == ["gpu_power", "health_timer"]

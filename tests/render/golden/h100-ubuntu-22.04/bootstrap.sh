@@ -43,6 +43,7 @@ readonly GF_FSS_KEY=gpufleet_fss_host
 readonly GF_MIN_FREE_KB=20971520
 readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_DRIVER=570.172.08
+readonly GF_GPU_POWER_CAP_W=''
 readonly GF_RDMA_MTU=4220
 readonly GF_NVME_COUNT=16
 readonly GF_NVME_MOUNT=/mnt/localdisk
@@ -75,6 +76,7 @@ readonly -a GF_STEPS=(
   os_tuning
   local_nvme
   nvidia_driver
+  gpu_power
   rdma
   nccl
   nccl_tests
@@ -89,19 +91,21 @@ declare -rA GF_DIGEST=(
   [os_tuning]=9d6ec715863b231edbf1b46e8ed120e99b1a651be010c39c3b39b68e206b7188
   [local_nvme]=98da23616e6df6d75aaf5ba47d2b28006171434e6406078952a5bce03d2dcc85
   [nvidia_driver]=52e726a846ebd669d33c525b116f0ed5beda6ae0e08ee4c10983dd0f744bbc92
+  [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
   [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
   [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
   [containers]=2bee840df491b60ef983795126c5d788a5812e82596ba7f19cf0faf8a9c078c8
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
-  [health_timer]=0164a995ba4900386cc574fb9e27464337a2e529480fcff0252cdd4e8bd76458<checker: see tests/nodecheck>
+  [health_timer]=847abc1d2cad05064c17396f3aa960a6fb7a842d78f2a40c9cca46fa8ee71d2f<checker: see tests/nodecheck>
 )
 declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
   [os_tuning]='write limits and sysctls, set the CPU governor to performance, disable automatic upgrades'
   [local_nvme]='assemble 16 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
+  [gpu_power]=nothing
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
   [nccl]='install NCCL 2.26.2-1 and write /etc/nccl.conf'
   [nccl_tests]='build nccl-tests v2.17.2 with MPI into /opt/nccl-tests'
@@ -115,6 +119,7 @@ declare -rA GF_DISABLED=(
   [os_tuning]=''
   [local_nvme]=''
   [nvidia_driver]=''
+  [gpu_power]='no GPU power cap (pools[].gpu_power_cap_w is not set)'
   [rdma]=''
   [nccl]=''
   [nccl_tests]=''
@@ -910,6 +915,38 @@ step::nvidia_driver::check() {
 }
 
 step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+
+# --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
+
+gf::gpu_power::at_cap() { # every GPU enforces the cap, within 1 W (two-decimal watts)
+  local out bad
+  if ! out=$(nvidia-smi --query-gpu=index,enforced.power.limit --format=csv,noheader,nounits 2>&1); then
+    GF_REASON="nvidia-smi failed: ${out##*$'\n'}"
+    return 1
+  fi
+  bad=$(awk -F', *' -v cap="$GF_GPU_POWER_CAP_W" '
+    NF == 0 { next }
+    { n++ }
+    $2 !~ /^[0-9]+(\.[0-9]+)?$/ || $2 - cap > 1 || cap - $2 > 1 { printf "GPU %s at %s W; ", $1, $2 }
+    END { if (!n) printf "no GPUs listed; " }' <<<"$out")
+  if [[ -n $bad ]]; then
+    GF_REASON="power limit is not $GF_GPU_POWER_CAP_W W: ${bad%; }"
+    return 1
+  fi
+}
+
+step::gpu_power::check() {
+  gf::res::check gpu_power || return 1
+  gf::gpu_power::at_cap || return 1
+  GF_REASON="every GPU capped at $GF_GPU_POWER_CAP_W W; its unit re-applies the cap at boot"
+}
+
+# The unit runs `nvidia-smi -pl` when enabled --now; a unit already active this boot does not
+# run again, so a changed cap (or a GPU reset since) is applied directly as well.
+step::gpu_power::apply() {
+  gf::res::apply gpu_power
+  if ! gf::gpu_power::at_cap; then gf::run nvidia-smi -pl "$GF_GPU_POWER_CAP_W"; fi
+}
 
 # --- step: rdma --------------------------------------------------------------------------------
 

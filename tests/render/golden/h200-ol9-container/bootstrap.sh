@@ -43,6 +43,7 @@ readonly GF_FSS_KEY=gpufleet_fss_host
 readonly GF_MIN_FREE_KB=20971520
 readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_DRIVER=570.172.08
+readonly GF_GPU_POWER_CAP_W=''
 readonly GF_RDMA_MTU=4220
 readonly GF_NVME_COUNT=8
 readonly GF_NVME_MOUNT=/mnt/localdisk
@@ -75,6 +76,7 @@ readonly -a GF_STEPS=(
   os_tuning
   local_nvme
   nvidia_driver
+  gpu_power
   rdma
   nccl
   nccl_tests
@@ -89,19 +91,21 @@ declare -rA GF_DIGEST=(
   [os_tuning]=26fc3977b06551ed221173e7b659aa1c17223bd216c8f6fb63959264c4ada132
   [local_nvme]=6988b3b642afca2bc6910ef6482f4b13f510a248b73115a44879fee9c5a9ca90
   [nvidia_driver]=254bade508cac9acb768295756302390eb93cb9e6a5593879ae85d5dde8f273c
+  [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
   [nccl]=41112325edfcd99a2dff96880e14a5981b343950b2274ad94750562403762ff9
   [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
   [containers]=298a41dd6faf3fd304bf2a07d9aad6a2c86173f902981a6160e0c3e5d6268908
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
-  [health_timer]=d74dbee99122325d6a460cae20c41d9581db12a502a873bb44b6bb1ee653acff<checker: see tests/nodecheck>
+  [health_timer]=9b58d6060ce72b5571ab8ecb12b6cf80fa2523af842bb541da2db2284d66fd8f<checker: see tests/nodecheck>
 )
 declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
   [os_tuning]='write limits and sysctls, set the CPU governor to performance, disable automatic upgrades'
   [local_nvme]='assemble 8 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
+  [gpu_power]=nothing
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
   [nccl]='install NCCL 2.26.2-1 and write /etc/nccl.conf'
   [nccl_tests]='build nccl-tests v2.17.2 with MPI into /opt/nccl-tests'
@@ -115,6 +119,7 @@ declare -rA GF_DISABLED=(
   [os_tuning]=''
   [local_nvme]=''
   [nvidia_driver]=''
+  [gpu_power]='no GPU power cap (pools[].gpu_power_cap_w is not set)'
   [rdma]=''
   [nccl]=''
   [nccl_tests]=''
@@ -826,6 +831,38 @@ step::nvidia_driver::check() {
 }
 
 step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+
+# --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
+
+gf::gpu_power::at_cap() { # every GPU enforces the cap, within 1 W (two-decimal watts)
+  local out bad
+  if ! out=$(nvidia-smi --query-gpu=index,enforced.power.limit --format=csv,noheader,nounits 2>&1); then
+    GF_REASON="nvidia-smi failed: ${out##*$'\n'}"
+    return 1
+  fi
+  bad=$(awk -F', *' -v cap="$GF_GPU_POWER_CAP_W" '
+    NF == 0 { next }
+    { n++ }
+    $2 !~ /^[0-9]+(\.[0-9]+)?$/ || $2 - cap > 1 || cap - $2 > 1 { printf "GPU %s at %s W; ", $1, $2 }
+    END { if (!n) printf "no GPUs listed; " }' <<<"$out")
+  if [[ -n $bad ]]; then
+    GF_REASON="power limit is not $GF_GPU_POWER_CAP_W W: ${bad%; }"
+    return 1
+  fi
+}
+
+step::gpu_power::check() {
+  gf::res::check gpu_power || return 1
+  gf::gpu_power::at_cap || return 1
+  GF_REASON="every GPU capped at $GF_GPU_POWER_CAP_W W; its unit re-applies the cap at boot"
+}
+
+# The unit runs `nvidia-smi -pl` when enabled --now; a unit already active this boot does not
+# run again, so a changed cap (or a GPU reset since) is applied directly as well.
+step::gpu_power::apply() {
+  gf::res::apply gpu_power
+  if ! gf::gpu_power::at_cap; then gf::run nvidia-smi -pl "$GF_GPU_POWER_CAP_W"; fi
+}
 
 # --- step: rdma --------------------------------------------------------------------------------
 
