@@ -170,7 +170,7 @@ def execute(
             retry_of=retry_of,
             progress=progress,
         )
-    print_recap(report, out)
+    print_recap(report, out, inventory.pool_sizes)
     if opts.as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     return run_exit_code(report)

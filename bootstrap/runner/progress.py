@@ -4,7 +4,9 @@ stderr, then a recap table per pool and the nodes that need attention."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -88,9 +90,14 @@ class LiveProgress:
         )
 
 
-def print_recap(report: RunReport, console: Console) -> None:
+def print_recap(
+    report: RunReport, console: Console, sizes: Mapping[str, Any] | None = None
+) -> None:
+    """The recap table; `sizes` (pool -> PoolSize) adds what the stack launched, "N + k"."""
     table = Table(title=f"Recap of run {report.run_id}")
     table.add_column("pool")
+    if sizes:
+        table.add_column("launched (N + spares)", justify="right")
     for status, style in (
         ("ok", "green"),
         ("changed", "yellow"),
@@ -100,7 +107,11 @@ def print_recap(report: RunReport, console: Console) -> None:
     ):
         table.add_column(status, justify="right", style=style)
     for pool, counts in recap(report.results).items():
-        table.add_row(pool, *(str(counts[str(s)]) for s in Status))
+        launched: list[str] = []
+        if sizes:
+            size = sizes.get(pool)
+            launched = [f"{size.nodes_requested} + {size.spares}" if size else ""]
+        table.add_row(pool, *launched, *(str(counts[str(s)]) for s in Status))
     console.print(table)
     problems = [r for r in report.results if not r.status.succeeded]
     if problems:

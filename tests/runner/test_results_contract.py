@@ -79,3 +79,19 @@ def test_report_round_trips_through_json(tmp_path: Path) -> None:
     assert (back.run_id, back.retry_of, back.params) == ("r1", "r0", {"check": True})
     assert back.to_dict()["exit_code"] == 1
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_recap_shows_n_plus_spares_when_the_stack_recorded_them() -> None:
+    from rich.console import Console
+
+    from bootstrap.inventory.model import PoolSize
+    from bootstrap.runner.progress import print_recap
+
+    report = RunReport("r1", "bootstrap", 0.0, 1.0, {}, [_failed()])
+    console = Console(record=True, width=120)
+    print_recap(report, console, {_failed().pool: PoolSize(nodes_requested=64, spares=2)})
+    text = console.export_text()
+    assert "launched (N + spares)" in text and "64 + 2" in text
+    plain = Console(record=True, width=120)
+    print_recap(report, plain)
+    assert "launched" not in plain.export_text()
