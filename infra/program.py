@@ -16,6 +16,14 @@ from infra.config import ConfigError, StackConfig, from_pulumi_config
 from infra.config.model import Pool
 
 
+def _row(result: Any, *names: str) -> dict[str, Any]:
+    """The fields of a provider lookup result object (attributes, not a dict: `vars()` of
+    one is empty), or of a dict as the mock runtime may hand back."""
+    if isinstance(result, dict):
+        return {n: result.get(n) for n in names}
+    return {n: getattr(result, n, None) for n in names}
+
+
 def _pool_nodes(
     pool: Pool,
     component: Any,
@@ -44,9 +52,9 @@ def _pool_nodes(
                 pulumi.Output.all(*insts), atts.vnic_attachments, ips.private_ips
             ).apply(
                 lambda r: lookups.join_node_addresses(
-                    [vars(x) for chunk in r[0] for x in chunk or []],
-                    [vars(x) for x in r[1] or []],
-                    [vars(x) for x in r[2] or []],
+                    [_row(x, "id", "display_name") for chunk in r[0] for x in chunk or []],
+                    [_row(x, "instance_id", "vnic_id", "state") for x in r[1] or []],
+                    [_row(x, "vnic_id", "ip_address", "is_primary") for x in r[2] or []],
                 )
             )
 

@@ -50,13 +50,22 @@ def _urn_name(urn: str) -> str | None:
     return None if type_chain.endswith("pulumi:pulumi:Stack") else name
 
 
-def _run_program(config_map: dict[str, str], stack: str) -> tuple[RecordingMocks, dict[str, Any]]:
+def _run_program(
+    config_map: dict[str, str],
+    stack: str,
+    *,
+    preview: bool = True,
+    mocks: RecordingMocks | None = None,
+) -> tuple[RecordingMocks, dict[str, Any]]:
+    """Run the program once under the mock runtime; returns the mocks and the stack outputs
+    (resolved values where known; `preview=False` mimics `up`, where lookups run)."""
     import pulumi
     from pulumi.runtime import settings
 
     from infra import program
 
-    mocks = RecordingMocks()
+    mocks = mocks or RecordingMocks()
+    resolved: dict[str, Any] = {}
     # One fresh event loop per run, installed before the mock runtime creates the root stack.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -64,22 +73,22 @@ def _run_program(config_map: dict[str, str], stack: str) -> tuple[RecordingMocks
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config_map)
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=True, monitor=RecordingMonitor(mocks)
+        mocks, project=PROJECT, stack=stack, preview=preview, monitor=RecordingMonitor(mocks)
     )
+
+    def run() -> Any:
+        program.main()
+        root = settings.get_root_resource()
+        outputs = dict(getattr(root, "outputs", {}) or {})
+        resolved.update(outputs)  # raw Outputs; replaced below where their values are known
+        return pulumi.Output.from_input(outputs).apply(resolved.update)
+
     try:
-        pulumi.runtime.test(program.main)()
-        outputs = _resolved_outputs()
+        pulumi.runtime.test(run)()
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-    return mocks, outputs
-
-
-def _resolved_outputs() -> dict[str, Any]:
-    from pulumi.runtime import settings
-
-    root = settings.get_root_resource()
-    return dict(getattr(root, "outputs", {}) or {}) if root is not None else {}
+    return mocks, resolved
 
 
 def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:

@@ -66,3 +66,53 @@ def test_node_addresses_join_three_lookups() -> None:
         {"name": "h100-2", "id": "i2", "private_ip": "10.0.128.6"},
         {"name": "i3", "id": "i3", "private_ip": ""},
     ]
+
+
+def test_after_up_the_stack_lists_every_node_with_its_address() -> None:
+    """`up` mode (preview=False): the three lookups per pool run and are joined."""
+    from typing import Any
+
+    from infra.config.load import to_pulumi_config
+    from infra.offline.recorder import INVOKES, RecordingMocks
+    from tests.infra.conftest import EXAMPLE
+
+    class UpMocks(RecordingMocks):
+        def call(self, args: Any) -> Any:
+            answers = {
+                "oci:Core/getClusterNetworkInstances:getClusterNetworkInstances": {
+                    "instances": [
+                        {"id": "ocid1.instance.oc1..b", "displayName": "dev-h100-2"},
+                        {"id": "ocid1.instance.oc1..a", "displayName": "dev-h100-1"},
+                    ]
+                },
+                "oci:Core/getVnicAttachments:getVnicAttachments": {
+                    "vnicAttachments": [
+                        {
+                            "instanceId": "ocid1.instance.oc1..a",
+                            "vnicId": "v-a",
+                            "state": "ATTACHED",
+                        },
+                        {
+                            "instanceId": "ocid1.instance.oc1..b",
+                            "vnicId": "v-b",
+                            "state": "ATTACHED",
+                        },
+                    ]
+                },
+                "oci:Core/getPrivateIps:getPrivateIps": {
+                    "privateIps": [
+                        {"vnicId": "v-a", "ipAddress": "10.0.128.10", "isPrimary": True},
+                        {"vnicId": "v-b", "ipAddress": "10.0.128.11", "isPrimary": True},
+                    ]
+                },
+            }
+            if args.token in answers:
+                return answers[args.token], []
+            assert args.token in INVOKES, args.token
+            return super().call(args)
+
+    _, outputs = _run_program(to_pulumi_config(EXAMPLE), "up", preview=False, mocks=UpMocks())
+    assert outputs["pools"]["h100"]["nodes"] == [
+        {"name": "dev-h100-1", "id": "ocid1.instance.oc1..a", "private_ip": "10.0.128.10"},
+        {"name": "dev-h100-2", "id": "ocid1.instance.oc1..b", "private_ip": "10.0.128.11"},
+    ]
