@@ -8,6 +8,7 @@ writes ``results.json``. NCCL runs launch ``mpirun`` on the first node of a pool
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,7 +117,8 @@ class SshSource:
     def _mpirun(self, launcher: str, names: Sequence[str], tag: str) -> CaptureJob:
         node = self.by_name[launcher]
         hosts = [self.by_name[n].host for n in names]
-        hostfile = f".gpufleet-hostfile-{tag}"
+        # unique per run: two health runs over one pool must not share a hostfile
+        hostfile = f".gpufleet-hostfile-{tag}-{secrets.token_hex(4)}"
         return CaptureJob(mpirun_command(get_shape(node.shape), hostfile=hostfile, hosts=hosts))
 
     def _texts(self, jobs: dict[str, CaptureJob]) -> dict[str, str | None]:

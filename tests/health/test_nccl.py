@@ -75,6 +75,7 @@ def test_mpirun_command_writes_the_hostfile_in_rank_order() -> None:
     assert words[:2] == ["printf", "%s"]
     assert words[2] == "10.0.0.2 slots=8\n10.0.0.1 slots=8\n"
     assert "mpirun" in words
+    assert cmd.endswith("; rc=$?; rm -f .hf; exit $rc")  # no hostfile left on the launcher
 
 
 def test_first_round_pairs_neighbours_and_covers_odd_node() -> None:

@@ -55,10 +55,12 @@ def mpirun_argv(shape: Shape, *, hostfile: str, nodes: int, binary: str = ALL_RE
 def mpirun_command(
     shape: Shape, *, hostfile: str, hosts: list[str], binary: str = ALL_REDUCE, timeout_s: int = 900
 ) -> str:
-    """A shell command for the launcher node: write `hosts` (rank order) to `hostfile`, run."""
+    """A shell command for the launcher node: write `hosts` (rank order) to `hostfile`, run,
+    remove `hostfile` again; exits with mpirun's status."""
     lines = "".join(f"{h} slots={shape.gpu_count}\n" for h in hosts)
     argv = mpirun_argv(shape, hostfile=hostfile, nodes=len(hosts), binary=binary)
     return (
         f"printf %s {shlex.quote(lines)} > {shlex.quote(hostfile)} && "
-        f"timeout {timeout_s} {shlex.join(argv)}"
+        f"timeout {timeout_s} {shlex.join(argv)}; "
+        f"rc=$?; rm -f {shlex.quote(hostfile)}; exit $rc"
     )
