@@ -5,8 +5,8 @@
 * A key that differs from the file: always refused (`ChangedHostKeyError`), and nothing runs on
   the node. The message gives both fingerprints and the exact `ssh-keygen -R` remedy.
 
-paramiko's `MissingHostKeyPolicy` classes (AutoAddPolicy above all) are not used: the key is
-checked here, after key exchange and before authentication.
+No paramiko `MissingHostKeyPolicy` class is used (least of all one that adds unseen keys):
+the key is checked here, after key exchange and before authentication.
 """
 
 from __future__ import annotations
