@@ -9,9 +9,7 @@ writes ``results.json``. NCCL runs launch ``mpirun`` on the first node of a pool
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bootstrap.health.gather import combined_command, split_output
@@ -21,37 +19,14 @@ from bootstrap.health.node_facts import Gathered
 from bootstrap.inventory.model import Node
 from bootstrap.results import Status
 from bootstrap.runner import RunSettings, run_fleet
-from bootstrap.runner.node_output import NodeOutput
-from bootstrap.ssh.connection import Connector, NodeConnection
+from bootstrap.runner.jobs import CommandJob
+from bootstrap.ssh.connection import Connector
 from infra.shapes import get_shape
 
 
-@dataclass
-class CaptureJob:
-    """A command whose stdout lines are also kept in `lines` (the runner keeps only a tail)."""
-
-    command: str
-    sudo: bool = False
-    lines: list[str] = field(default_factory=list)
-
-    def execute(
-        self,
-        conn: NodeConnection,
-        *,
-        node: Node,
-        run_id: str,
-        settings: RunSettings,
-        output: NodeOutput,
-        deadline: float,
-        stop: threading.Event,
-    ) -> int:
-        def on_line(stream: str, line: str) -> None:
-            output.on_line(stream, line)
-            if stream == "out":
-                self.lines.append(line)
-
-        command = f"{settings.sudo} {self.command}".strip() if self.sudo else self.command
-        return conn.exec(command, on_line=on_line, deadline=deadline, stop=stop)
+def capture_job(command: str, sudo: bool = False) -> CommandJob:
+    """A command whose stdout lines are all kept in `.capture` (the runner keeps only a tail)."""
+    return CommandJob(command, sudo=sudo, capture=[])
 
 
 def batches(pairs: Sequence[Pair]) -> list[list[Pair]]:
@@ -83,7 +58,7 @@ class SshSource:
         self.logs_dir = logs_dir
         self.sudo = sudo
 
-    def _run(self, jobs: dict[str, CaptureJob], kind: str) -> dict[str, tuple[str | None, str]]:
+    def _run(self, jobs: dict[str, CommandJob], kind: str) -> dict[str, tuple[str | None, str]]:
         """node -> (captured stdout, or None when nothing ran; why)."""
         report = run_fleet(
             [self.by_name[name] for name in jobs],
@@ -96,7 +71,7 @@ class SshSource:
         )
         out: dict[str, tuple[str | None, str]] = {}
         for r in report.results:
-            lines = jobs[r.node].lines
+            lines = jobs[r.node].capture or []
             ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
             why = f"{r.status}: {r.error_message}" if r.error_message else str(r.status)
             out[r.node] = ("\n".join(lines) + "\n" if ran else None, why)
@@ -106,7 +81,7 @@ class SshSource:
         self, nodes: Sequence[Node], kinds_for: Callable[[Node], tuple[str, ...]]
     ) -> dict[str, Gathered]:
         jobs = {
-            n.name: CaptureJob(combined_command(kinds_for(n), get_shape(n.shape)), sudo=self.sudo)
+            n.name: capture_job(combined_command(kinds_for(n), get_shape(n.shape)), sudo=self.sudo)
             for n in nodes
         }
         return {
@@ -114,14 +89,14 @@ class SshSource:
             for name, (text, why) in self._run(jobs, "health").items()
         }
 
-    def _mpirun(self, launcher: str, names: Sequence[str], tag: str) -> CaptureJob:
+    def _mpirun(self, launcher: str, names: Sequence[str], tag: str) -> CommandJob:
         node = self.by_name[launcher]
         hosts = [self.by_name[n].host for n in names]
         # unique per run: two health runs over one pool must not share a hostfile
         hostfile = f".gpufleet-hostfile-{tag}-{secrets.token_hex(4)}"
-        return CaptureJob(mpirun_command(get_shape(node.shape), hostfile=hostfile, hosts=hosts))
+        return capture_job(mpirun_command(get_shape(node.shape), hostfile=hostfile, hosts=hosts))
 
-    def _texts(self, jobs: dict[str, CaptureJob]) -> dict[str, str | None]:
+    def _texts(self, jobs: dict[str, CommandJob]) -> dict[str, str | None]:
         return {name: text for name, (text, _) in self._run(jobs, "health-nccl").items()}
 
     def pool_run(self, pool: str, nodes: Sequence[str]) -> str | None:

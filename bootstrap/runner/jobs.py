@@ -22,7 +22,7 @@ import math
 import shlex
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bootstrap.inventory.model import Node
@@ -91,10 +91,13 @@ class ScriptJob:
 
 @dataclass(frozen=True)
 class CommandJob:
-    """An ad-hoc command line, passed to the login shell as ssh does; `sudo` prefixes it."""
+    """An ad-hoc command line, passed to the login shell as ssh does; `sudo` prefixes it.
+    With `capture` (a list), every stdout line is also appended to it: the runner's result
+    keeps only a tail, callers that parse the whole output (health facts) pass a list."""
 
     command: str
     sudo: bool = False
+    capture: list[str] | None = field(default=None, compare=False)
 
     def execute(
         self,
@@ -108,4 +111,13 @@ class CommandJob:
         stop: threading.Event,
     ) -> int:
         command = f"{settings.sudo} {self.command}".strip() if self.sudo else self.command
-        return conn.exec(command, on_line=output.on_line, deadline=deadline, stop=stop)
+        capture = self.capture
+        if capture is None:
+            return conn.exec(command, on_line=output.on_line, deadline=deadline, stop=stop)
+
+        def on_line(stream: str, line: str) -> None:
+            output.on_line(stream, line)
+            if stream == "out":
+                capture.append(line)
+
+        return conn.exec(command, on_line=on_line, deadline=deadline, stop=stop)
