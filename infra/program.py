@@ -13,7 +13,6 @@ import pulumi
 from infra import lookups
 from infra.capacity import summarize
 from infra.config import ConfigError, StackConfig, from_pulumi_config
-from infra.config.model import Pool
 
 
 def _row(result: Any, *names: str) -> dict[str, Any]:
@@ -25,7 +24,6 @@ def _row(result: Any, *names: str) -> dict[str, Any]:
 
 
 def _pool_nodes(
-    pool: Pool,
     component: Any,
     config: StackConfig,
     nodes_subnet_id: pulumi.Output[str],
@@ -168,7 +166,7 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
             "gpu_power_cap_w": pool.gpu_power_cap_w,
             # the image's default user: Canonical images use "ubuntu", Oracle Linux "opc"
             "ssh_user": "ubuntu" if pool.os.startswith("ubuntu") else "opc",
-            "nodes": _pool_nodes(pool, component, config, network.nodes_subnet.id, ad),
+            "nodes": _pool_nodes(component, config, network.nodes_subnet.id, ad),
         }
 
     # `gpufleet inventory --from-stack-output` reads exactly these keys.
@@ -200,8 +198,7 @@ def first_boot_user_data(config: StackConfig) -> dict[str, str]:
     out = {}
     for pool in config.pools:
         try:
-            cloud_init = engine.render_pool(config, pool)["cloud-init.yaml"]
-            out[pool.name] = engine.user_data_for(config, cloud_init, pool.name)
+            out[pool.name] = engine.pool_user_data(config, pool)
         except UserDataTooLarge:
             raise
         except RenderError as exc:

@@ -48,14 +48,27 @@ def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
     nccl_conf = render_text(
         "nccl.conf.j2", shape=shape.name, pool=pool.name, settings=nccl_conf_lines(shape)
     )
-    cloud_init = render_text(
+    return {
+        "bootstrap.sh": script,
+        "cloud-init.yaml": cloud_init(config, pool),
+        "nccl.conf": nccl_conf,
+    }
+
+
+def cloud_init(config: StackConfig, pool: Pool) -> str:
+    """The pool's cloud-init: writes and runs `first_boot_script` at first boot."""
+    return render_text(
         "cloud-init.yaml.j2",
         pool=pool.name,
-        shape=shape.name,
+        shape=CATALOG[pool.shape].name,
         os=pool.os,
         script=first_boot_script(config, pool),
     )
-    return {"bootstrap.sh": script, "cloud-init.yaml": cloud_init, "nccl.conf": nccl_conf}
+
+
+def pool_user_data(config: StackConfig, pool: Pool) -> str:
+    """base64 user_data for one pool (renders only the cloud-init, not the full script)."""
+    return user_data_for(config, cloud_init(config, pool), pool.name)
 
 
 def _pool(config: StackConfig, name: str) -> Pool:
@@ -91,10 +104,7 @@ def user_data_b64(config: StackConfig) -> dict[str, str]:
     >>> sorted(user_data_b64(config))                        # doctest: +SKIP
     ['h100']
     """
-    return {
-        pool.name: user_data_for(config, render_pool(config, pool)["cloud-init.yaml"], pool.name)
-        for pool in config.pools
-    }
+    return {pool.name: pool_user_data(config, pool) for pool in config.pools}
 
 
 def manifest(rendered: dict[str, dict[str, str]], user_data: dict[str, str]) -> dict[str, Any]:

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infra.config import StackConfig
 
 MAX_LINES_PER_POOL = 300  # a longer diff is cut with a note; the full files come from render
 
 
-def rendered_scripts(config: object) -> dict[str, str | None]:
+def rendered_scripts(config: StackConfig) -> dict[str, str | None]:
     """Pool -> rendered bootstrap.sh, or None where the shape has no bootstrap yet."""
     from bootstrap.render import engine
     from bootstrap.render.errors import RenderError
 
     out: dict[str, str | None] = {}
-    for pool in config.pools:  # type: ignore[attr-defined]
+    for pool in config.pools:
         try:
-            out[pool.name] = engine.render_pool(config, pool)["bootstrap.sh"]  # type: ignore[arg-type]
+            out[pool.name] = engine.render_pool(config, pool)["bootstrap.sh"]
         except RenderError:
             out[pool.name] = None
     return out

@@ -108,6 +108,11 @@ def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:
                 "inputs": reg.inputs,
                 "protect": reg.protect,
                 **({"custom_timeouts": reg.custom_timeouts} if reg.custom_timeouts else {}),
+                **(
+                    {"replacement_trigger": reg.replacement_trigger}
+                    if reg.replacement_trigger
+                    else {}
+                ),
             }
         )
     resources.sort(key=lambda r: (r["type"], r["name"]))

@@ -51,6 +51,7 @@ class Registration:
     parent_urn: str = ""
     protect: bool = False
     custom_timeouts: dict[str, str] = field(default_factory=dict)
+    replacement_trigger: str | None = None  # a change of it replaces the resource
 
 
 def _clean(value: Any) -> Any:
@@ -107,6 +108,10 @@ class RecordingMonitor(MockMonitor):
             )
             reg.parent_urn = request.parent
             reg.protect = bool(request.protect)
+            trigger = request.replacement_trigger
+            reg.replacement_trigger = (
+                trigger.string_value if request.HasField("replacement_trigger") else None
+            )
             reg.custom_timeouts = {
                 k: v
                 for k, v in (
