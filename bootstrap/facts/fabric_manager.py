@@ -16,7 +16,11 @@ fabric-manager check, facts/oci.md §5.1). "N/A" (PCIe GPUs, no fabric) → None
     {"gpus": [{"bus_id": "00000000:0F:00.0", "state": "Completed", "status": "Success"}, ...]}
 
 A GPU block without a "Fabric" section is kept with state/status None (older drivers); an
-``Attached GPUs`` count that differs from the blocks found is a parse error (truncation).
+``Attached GPUs`` count that differs from the blocks found is a parse error (truncation), and so
+is a GPU block without its ``Processes`` line, which nvidia-smi prints near the end of every GPU
+(after Fabric; on driver 580.159.04 only ``Capabilities`` follows it: recording
+tests/recorded/device/h200-vm/fabric-manager.txt). A cut after the last ``Processes`` line loses
+nothing this fact reads.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ KIND = "fabric-manager"
 COMMAND = "timeout 30 nvidia-smi -q"
 _ATTACHED = re.compile(r"^Attached GPUs\s*:\s*(?P<n>\d+)\s*$")
 _GPU = re.compile(r"^GPU (?P<bus>[0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f])\s*$")
+_PROCESSES = re.compile(r"^    Processes(?:\s*:.*)?$")
 _KV = re.compile(r"^(?P<indent>\s+)(?P<key>[^:]+?)\s*:\s*(?P<value>.*)$")
 
 
@@ -66,7 +71,10 @@ def parse(text: str) -> FabricStatus:
         if m := _ATTACHED.match(line):
             attached = int(m["n"])
         elif m := _GPU.match(line):
-            blocks.append({"bus_id": m["bus"], "state": None, "status": None})
+            blocks.append({"bus_id": m["bus"], "state": None, "status": None, "end": None})
+            in_fabric = False
+        elif blocks and _PROCESSES.match(line):
+            blocks[-1]["end"] = "Processes"
             in_fabric = False
         elif blocks and line.strip() == "Fabric":
             in_fabric, fabric_indent = True, len(line) - len(line.lstrip())
@@ -81,5 +89,8 @@ def parse(text: str) -> FabricStatus:
         raise FactParseError(KIND, "no 'Attached GPUs : N' line: not nvidia-smi -q output")
     if attached != len(blocks):
         raise FactParseError(KIND, f"'Attached GPUs' says {attached} but {len(blocks)} GPU blocks")
+    cut = [str(b["bus_id"]) for b in blocks if b["end"] is None]
+    if cut:
+        raise FactParseError(KIND, f"GPU block {cut[0]} ends before its 'Processes' line (cut)")
     gpus = tuple(GpuFabric(str(b["bus_id"]), b["state"], b["status"]) for b in blocks)
     return FabricStatus(gpus=gpus)

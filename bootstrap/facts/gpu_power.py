@@ -26,7 +26,9 @@ from bootstrap.facts.errors import FactParseError
 KIND = "gpu-power"
 QUERY = "index,power.limit,enforced.power.limit"
 COMMAND = f"timeout 30 nvidia-smi --query-gpu={QUERY} --format=csv,noheader,nounits"
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# nvidia-smi prints watts with exactly two decimals ("700.00": recording
+# tests/recorded/device/h200-vm/gpu-power.txt); "700.0" is a line cut mid-number.
+_NUMBER = re.compile(r"^\d+\.\d\d$")
 _UNREPORTED = ("[N/A]", "[Not Supported]", "N/A")
 
 

@@ -13,8 +13,15 @@ Example result::
                          {"link": 1, "active": false, "gbs": null}]}, ...]}
 
 Every non-blank line must be a GPU header or a link line; a line cut mid-way (``Link 7: 26.5``)
-is a parse error. A GPU header with no link lines is kept with no links (a PCIe GPU, or output
-cut at a line boundary): the nvlink check then reports its missing links, never a pass.
+is a parse error. A GPU header with no link lines is kept with no links (output cut at a line
+boundary): the nvlink check then reports its missing links, never a pass.
+
+A GPU that exposes no NVLink at all prints nothing, not even its header: on a real H200 passed
+through alone to a VM, driver 580.159.04, the command exited 0 with empty stdout (recording
+tests/recorded/device/h200-vm/nvlink.txt). So a blank output parses as "no GPU reports an
+NVLink" (``{"gpus": []}``) and the nvlink check fails every GPU the node has for its missing
+links; a command that failed with no output never reaches this parser (the health code reports
+its exit code instead).
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ class NvlinkStatus(Fact):
 
 
 def parse(text: str) -> NvlinkStatus:
+    if not text.strip():
+        return NvlinkStatus(gpus=())  # no GPU exposes an NVLink (see the module docstring)
     require_text(KIND, text)
     gpus: list[tuple[int, str, str | None, list[NvlinkLink]]] = []
     for number, raw in enumerate(text.splitlines(), start=1):

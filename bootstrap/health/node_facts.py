@@ -82,10 +82,20 @@ class NodeFacts:
         if raw.cut:
             return FactUnavailable(key, "output cut before the command finished")
         status = "" if raw.exit_code in (None, 0) else f" (command exit code {raw.exit_code})"
+        if status and not strip_provenance(raw.text).strip():
+            # Nothing to parse: say why the command failed, not that "" is unparseable (an
+            # empty output can be a valid answer, e.g. no NVLinks, only when the command worked).
+            return FactUnavailable(key, f"command failed{_exit_meaning(raw.exit_code)}, no output")
         try:
             return kind.parse(strip_provenance(raw.text))
         except FactParseError as exc:
             return FactUnavailable(key, f"unparseable output{status}: {exc.reason}")
+
+
+def _exit_meaning(code: int | None) -> str:
+    """' (exit 127: command not found)' for the shell's and timeout(1)'s well-known codes."""
+    known = {124: "timed out", 126: "not executable", 127: "command not found"}
+    return f" (exit {code}: {known[code]})" if code in known else f" (exit {code})"
 
 
 GPU_KEYS = ("nvidia-smi-xml", "nvidia-smi")

@@ -179,7 +179,7 @@ def test_power_cap_set_and_enforced_except_one_gpu():
 
 
 def test_power_cap_within_one_watt_passes():
-    text = "".join(f"{i}, 500.00, {500.9 if i else 499.1}\n" for i in range(8))
+    text = "".join(f"{i}, 500.00, {'500.90' if i else '499.10'}\n" for i in range(8))
     assert power.check_cap(one("gpu-power", text), H200, CAP) == []
     text = "0, 500.00, 501.50\n"
     assert [f.check for f in power.check_cap(one("gpu-power", text), H200, CAP)] == [

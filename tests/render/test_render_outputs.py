@@ -35,7 +35,7 @@ GOLDEN_CASES = {
 # The embedded health checker (a zipapp of bootstrap/facts, bootstrap/health and the shape
 # catalog) changes with every edit there; tests/nodecheck pins it. The goldens pin the rest.
 _CHECKER_LINES = re.compile(
-    r"^(readonly GF_HEALTH_PYZ_B64=|readonly GF_HEALTH_SHA256=|\s*\[health_timer\]=[0-9a-f]{64})"
+    r"^(readonly GF_HEALTH_PYZ_B64=|readonly GF_HEALTH_SHA256=|\s*\[health_timer\]=)[0-9a-f]{64}"
     r".*$",
     re.M,
 )

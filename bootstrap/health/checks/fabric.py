@@ -19,7 +19,9 @@ def check_fabric(facts: NodeFacts, shape: Shape) -> list[Finding]:
     bad = [g for g in status.gpus if not g.healthy]
     if not bad:
         return []
-    states = "; ".join(f"{g.bus_id}: state {g.state}, status {g.status}" for g in bad)
+    states = "; ".join(
+        f"{g.bus_id}: state {g.state or 'N/A'}, status {g.status or 'N/A'}" for g in bad
+    )
     return [
         error(
             "fabric-manager",

@@ -40,4 +40,18 @@ def _gpu(g: GpuNvlinks, links: int, gbs: int) -> Finding | None:
 def check_nvlink(facts: NodeFacts, shape: Shape) -> list[Finding]:
     links, gbs = shape.nvlink_links or 0, shape.nvlink_gbs_per_link or 0
     status = facts.need("nvlink", NvlinkStatus)
-    return [f for g in status.gpus if (f := _gpu(g, links, gbs)) is not None]
+    findings = [f for g in status.gpus if (f := _gpu(g, links, gbs)) is not None]
+    if len(status.gpus) < shape.gpu_count:
+        # nvidia-smi lists only GPUs that expose NVLinks: a GPU absent here has none active
+        # (a missing GPU as such is the gpu-count check's finding).
+        seen = ", ".join(str(g.index) for g in status.gpus) or "none"
+        findings.append(
+            error(
+                "nvlink:missing",
+                f"only {len(status.gpus)} of {shape.gpu_count} GPUs report NVLinks (GPUs listed:"
+                f" {seen}); each needs {links} active links",
+                REMEDY.format(gpu="N") + "; on a VM, the NVLinks of a GPU passed through alone"
+                " are not visible: such a machine is not this shape",
+            )
+        )
+    return findings
