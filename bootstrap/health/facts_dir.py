@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bootstrap.health.nccl.pairwise import Pair
 from bootstrap.health.node_facts import Gathered, RawFact
+from bootstrap.health.pool_nccl import NcclOutput, NoRun
 from bootstrap.inventory.model import Node
 
 NCCL_DIR = "_nccl"
@@ -66,9 +67,16 @@ class FactsDirSource:
             out[node.name] = Gathered(raw, reason)
         return out
 
-    def pool_run(self, pool: str, nodes: Sequence[str]) -> str | None:
-        return pool_run(self.root, pool)
+    def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput:
+        text = pool_run(self.root, pool)
+        return text if text is not None else NoRun(f"no file {self.root / NCCL_DIR / pool}{SUFFIX}")
 
-    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, str | None]:
+    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, NcclOutput]:
         stored = pair_runs(self.root)
-        return {p: stored.get(p, stored.get((p[1], p[0]))) for p in pairs}
+        out: dict[Pair, NcclOutput] = {}
+        for a, b in pairs:
+            text = stored.get((a, b), stored.get((b, a)))
+            out[(a, b)] = (
+                text if text is not None else NoRun(f"no file {NCCL_DIR}/pairs/{a}+{b}{SUFFIX}")
+            )
+        return out

@@ -3,7 +3,8 @@ it is below threshold (or when asked), the pairwise plan that names the slow nod
 
 Where results come from is a seam (`NcclSource`): over SSH the runner launches mpirun on the
 first node; offline they are files in the facts dir. A run that is missing or unparseable counts
-as failed (0 GB/s) — never as a pass.
+as failed (0 GB/s) — never as a pass. A source that has no output says why (`NoRun`: the
+runner's status and error, or the missing file), and the finding carries that reason.
 """
 
 from __future__ import annotations
@@ -21,10 +22,20 @@ from bootstrap.health.nccl.threshold import PAIR, POOL, judge_run
 from infra.shapes import Shape
 
 
-class NcclSource(Protocol):
-    def pool_run(self, pool: str, nodes: Sequence[str]) -> str | None: ...
+@dataclass(frozen=True)
+class NoRun:
+    """No all_reduce_perf output, and why ("failed: exit code 2 ...", "no file ...")."""
 
-    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, str | None]: ...
+    reason: str
+
+
+NcclOutput = str | NoRun
+
+
+class NcclSource(Protocol):
+    def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput: ...
+
+    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, NcclOutput]: ...
 
 
 @dataclass
@@ -33,6 +44,7 @@ class PoolNccl:
     order: list[str]
     findings: list[Finding] = field(default_factory=list)
     pairs: dict[Pair, float] = field(default_factory=dict)
+    unmeasured: dict[Pair, str] = field(default_factory=dict)  # pair -> why it has no result
     node_findings: dict[str, list[Finding]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,12 +53,13 @@ class PoolNccl:
             "order": self.order,
             "findings": [f.to_dict() for f in self.findings],
             "pairs": [{"nodes": list(p), "busbw_gbs": bw} for p, bw in self.pairs.items()],
+            "unmeasured": [{"nodes": list(p), "reason": r} for p, r in self.unmeasured.items()],
         }
 
 
-def _parse(text: str | None) -> NcclTestRun | str:
-    if text is None:
-        return "no result"
+def _parse(text: NcclOutput) -> NcclTestRun | str:
+    if isinstance(text, NoRun):
+        return f"no result ({text.reason})"
     try:
         return parse_nccl(text)
     except FactParseError as exc:
@@ -99,15 +112,21 @@ def run_pool(
 
 
 def _pairwise(out: PoolNccl, shape: Shape, source: NcclSource, threshold: float) -> None:
-    # A missing result (None) is "not measured": it neither clears nor convicts anyone.
+    # A missing result (NoRun) is "not measured": it neither clears nor convicts anyone.
     tried: set[frozenset[str]] = set()
     plan = first_round(out.order)
     while plan:
         tried.update(frozenset(p) for p in plan)
         for pair, text in source.pair_runs(plan).items():
-            if text is not None:
+            if isinstance(text, NoRun):
+                out.unmeasured[pair] = text.reason
+            else:
                 out.pairs[pair] = _busbw(text)
-        plan = [p for p in follow_up(out.order, out.pairs, threshold) if frozenset(p) not in tried]
+        plan = [
+            p
+            for p in follow_up(out.order, out.pairs, threshold, out.unmeasured)
+            if frozenset(p) not in tried
+        ]
     verdict = classify(out.order, out.pairs, threshold)
     for node in verdict.slow:
         worst = ", ".join(f"{p}: {bw} GB/s" for p, bw in verdict.evidence[node])
@@ -121,10 +140,11 @@ def _pairwise(out: PoolNccl, shape: Shape, source: NcclSource, threshold: float)
         )
     for node in verdict.undetermined:
         seen = verdict.evidence.get(node)
+        missing = [f"{'+'.join(p)}: {r}" for p, r in out.unmeasured.items() if node in p]
         why = (
             f"only in slow pairs ({', '.join(f'{p}: {bw} GB/s' for p, bw in seen)})"
             if seen
-            else "not measured"
+            else "not measured" + (f" ({'; '.join(missing)})" if missing else "")
         )
         out.node_findings.setdefault(node, []).append(
             error(

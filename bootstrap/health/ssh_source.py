@@ -16,6 +16,7 @@ from bootstrap.health.gather import combined_command, split_output
 from bootstrap.health.nccl.mpirun import mpirun_command
 from bootstrap.health.nccl.pairwise import Pair
 from bootstrap.health.node_facts import Gathered
+from bootstrap.health.pool_nccl import NcclOutput, NoRun
 from bootstrap.inventory.model import Node
 from bootstrap.results import Status
 from bootstrap.runner import RunSettings, run_fleet
@@ -96,16 +97,26 @@ class SshSource:
         hostfile = f".gpufleet-hostfile-{tag}-{secrets.token_hex(4)}"
         return capture_job(mpirun_command(get_shape(node.shape), hostfile=hostfile, hosts=hosts))
 
-    def _texts(self, jobs: dict[str, CommandJob]) -> dict[str, str | None]:
-        return {name: text for name, (text, _) in self._run(jobs, "health-nccl").items()}
+    def _texts(self, jobs: dict[str, CommandJob]) -> dict[str, NcclOutput]:
+        """launcher -> its captured output, or NoRun with the runner's status and error."""
+        return {
+            name: text if text is not None else NoRun(f"mpirun on {name}: {why}")
+            for name, (text, why) in self._run(jobs, "health-nccl").items()
+        }
 
-    def pool_run(self, pool: str, nodes: Sequence[str]) -> str | None:
-        return self._texts({nodes[0]: self._mpirun(nodes[0], nodes, pool)}).get(nodes[0])
+    def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput:
+        texts = self._texts({nodes[0]: self._mpirun(nodes[0], nodes, pool)})
+        return texts.get(nodes[0], NoRun(f"the runner reported nothing for {nodes[0]}"))
 
-    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, str | None]:
-        out: dict[Pair, str | None] = {}
+    def pair_runs(self, pairs: Sequence[Pair]) -> dict[Pair, NcclOutput]:
+        out: dict[Pair, NcclOutput] = {}
         for batch in batches(pairs):
             jobs = {a: self._mpirun(a, (a, b), f"{a}-{b}") for a, b in batch}
             texts = self._texts(jobs)
-            out.update({(a, b): texts.get(a) for a, b in batch})
+            out.update(
+                {
+                    (a, b): texts.get(a, NoRun(f"the runner reported nothing for {a}"))
+                    for a, b in batch
+                }
+            )
         return out

@@ -108,6 +108,19 @@ def test_multi_node_nccl_pass(tmp_path: Path) -> None:
     assert json.loads(out)["pools"][0]["order"] == ["gpu-1", "gpu-2"]
 
 
+def test_multi_node_nccl_without_a_recorded_run_says_which_file_is_missing(
+    tmp_path: Path,
+) -> None:
+    inv, facts = fleet(tmp_path, ["gpu-1", "gpu-2"])
+    code, out, _ = run(
+        "--inventory", str(inv), "--facts-dir", str(facts), "--nccl", "multi", "--json"
+    )
+    assert code == 1
+    [finding] = json.loads(out)["pools"][0]["findings"][:1]
+    missing = facts / "_nccl" / "train.txt"
+    assert finding["message"].endswith(f"no result (no file {missing})"), finding
+
+
 def test_multi_below_threshold_then_pairwise_names_slow_node(tmp_path: Path) -> None:
     names = ["gpu-1", "gpu-2", "gpu-3", "gpu-4"]
     inv, facts = fleet(tmp_path, names)

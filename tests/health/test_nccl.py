@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 
 from bootstrap.facts.base import strip_provenance
 from bootstrap.facts.nccl_tests import parse
 from bootstrap.health.findings import Severity
 from bootstrap.health.nccl.mpirun import mpirun_argv, mpirun_command
 from bootstrap.health.nccl.pairwise import classify, first_round, follow_up
-from bootstrap.health.nccl.threshold import POOL, SINGLE, check_single, judge_run
+from bootstrap.health.nccl.threshold import PAIR, POOL, SINGLE, check_single, judge_run
 from bootstrap.health.node_facts import NodeFacts, RawFact
+from bootstrap.health.pool_nccl import NcclOutput, NoRun, run_pool
 from tests.health.conftest import H100, fact_case, read, shared, with_avg
 
 REAL = "nccl_allreduce_perf_H100_2node_oci_hpc_docs.txt"
@@ -106,3 +108,54 @@ def test_pairwise_cannot_convict_when_nothing_is_cleared() -> None:
     assert follow_up(["a", "b", "c", "d"], results, 440.0) == []
     verdict = classify(["a", "b", "c", "d"], results, 440.0)
     assert verdict.slow == () and verdict.undetermined == ("a", "b", "c", "d")
+
+
+class _Source:
+    """An NcclSource whose pool run and pairs are given; a NoRun says why nothing came back."""
+
+    def __init__(self, pool: NcclOutput, pairs: dict[tuple[str, str], NcclOutput]) -> None:
+        self.pool, self.pairs = pool, pairs
+
+    def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput:
+        return self.pool
+
+    def pair_runs(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], NcclOutput]:
+        return {p: self.pairs.get(p, NoRun(f"no run planned for {p}")) for p in pairs}
+
+
+def test_a_pool_run_without_output_carries_the_runners_reason() -> None:
+    why = "mpirun on n1: failed: exit code 2: all_reduce_perf: command not found"
+    out = run_pool("train", ["n1", "n2"], H100, _Source(NoRun(why), {}), pairwise=False)
+    pool = next(f for f in out.findings if f.check == POOL)
+    assert pool.severity is Severity.ERROR and pool.message.endswith(f"no result ({why})")
+
+
+def test_unmeasured_pairs_name_their_reason_and_never_clear_anyone() -> None:
+    why = "mpirun on n3: unreachable: timed out connecting through the bastion"
+    retry = "mpirun on n3: unreachable: timed out again"
+    source = _Source(
+        NoRun("not asked"),
+        {("n1", "n2"): real(), ("n3", "n4"): NoRun(why), ("n3", "n1"): NoRun(retry)},
+    )
+    out = run_pool("train", ["n1", "n2", "n3", "n4"], H100, source, pairwise=True)
+    assert set(out.node_findings) == {"n3", "n4"}
+    [n3] = out.node_findings["n3"]
+    assert n3.check == PAIR and f"n3+n4: {why}; n3+n1: {retry}" in n3.message
+    [n4] = out.node_findings["n4"]  # its retry partner n2 was not planned here: no run either
+    assert f"n3+n4: {why}; n4+n2: no run planned" in n4.message
+    assert [u["nodes"] for u in out.to_dict()["unmeasured"]] == [
+        ["n3", "n4"], ["n3", "n1"], ["n4", "n2"]
+    ]  # fmt: skip
+
+
+def test_a_node_whose_partner_failed_to_launch_is_retried_and_cleared() -> None:
+    why = "mpirun on n3: failed: exit code 2"
+    slow = with_avg(real(), 250.0)
+    source = _Source(
+        NoRun("not asked"),
+        {("n1", "n2"): real(), ("n3", "n4"): NoRun(why), ("n3", "n1"): slow, ("n4", "n2"): real()},
+    )
+    out = run_pool("train", ["n1", "n2", "n3", "n4"], H100, source, pairwise=True)
+    assert set(out.node_findings) == {"n3"}  # n4 cleared by its retry with n2
+    [finding] = out.node_findings["n3"]
+    assert "slow in 2-node all_reduce" in finding.message and "250.0 GB/s" in finding.message

@@ -391,7 +391,8 @@ def test_a_launcher_without_all_reduce_perf_never_passes(nccl_fleet: NcclFleet) 
     assert code == 1
     [pool] = json.loads(report.read_text())["pools"]
     assert [f["check"] for f in pool["findings"]] == ["nccl-pool"]
-    assert "no result" in pool["findings"][0]["message"]
+    # the finding carries the runner's reason, not just "no result"
+    assert f"no result (mpirun on {first}: failed" in pool["findings"][0]["message"]
     # the fake mpirun refused (exit 2) on the launcher: the runner recorded a failure
     pool_run = _nccl_runs(logs)[0]
     assert [(r["node"], r["status"]) for r in pool_run["results"]] == [(first, "failed")]

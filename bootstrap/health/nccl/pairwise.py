@@ -19,7 +19,7 @@ both nodes, and a pair below threshold whose partner is cleared convicts the oth
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 Pair = tuple[str, str]
@@ -44,15 +44,31 @@ def _cleared(results: Mapping[Pair, float], threshold: float) -> set[str]:
     return {n for pair, bw in results.items() if bw >= threshold for n in pair}
 
 
-def follow_up(nodes: Sequence[str], results: Mapping[Pair, float], threshold: float) -> list[Pair]:
-    """Pairs that settle every node not yet cleared or convicted; [] when nothing more helps."""
+def follow_up(
+    nodes: Sequence[str],
+    results: Mapping[Pair, float],
+    threshold: float,
+    unmeasured: Collection[Pair] = (),
+) -> list[Pair]:
+    """Pairs that settle every node not yet cleared or convicted; [] when nothing more helps.
+
+    A node whose pair yielded no result (`unmeasured`: it did not launch, timed out) gets one
+    more try with a cleared partner, so one broken launch does not leave its partner unjudged.
+    """
     cleared = _cleared(results, threshold)
     verdict = classify(nodes, results, threshold)
-    open_nodes = [n for n in verdict.undetermined if any(n in p for p in results)]
+    tried_pairs = [*results, *unmeasured]
+
+    def worth_a_pair(node: str) -> bool:
+        if any(node in p for p in results):
+            return True
+        return sum(node in p for p in unmeasured) == 1  # never measured: one retry only
+
+    open_nodes = [n for n in verdict.undetermined if worth_a_pair(n)]
     good = [n for n in nodes if n in cleared]
     if not good:
         return []
-    tried = {frozenset(p) for p in results}
+    tried = {frozenset(p) for p in tried_pairs}
     pairs: list[Pair] = []
     for i, node in enumerate(open_nodes):
         candidates = [g for g in good if frozenset((node, g)) not in tried]
