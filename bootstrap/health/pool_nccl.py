@@ -18,7 +18,7 @@ from bootstrap.facts.nccl_tests import NcclTestRun
 from bootstrap.facts.nccl_tests import parse as parse_nccl
 from bootstrap.health.findings import Finding, Severity, error, warning
 from bootstrap.health.nccl.pairwise import Pair, classify, first_round, follow_up
-from bootstrap.health.nccl.threshold import PAIR, POOL, judge_run
+from bootstrap.health.nccl.threshold import PAIR, POOL, judge_run, judged_busbw
 from infra.shapes import Shape
 
 
@@ -70,7 +70,7 @@ def _busbw(text: str) -> float:
     run = _parse(text)
     if isinstance(run, str) or not run.completed or run.avg_busbw_gbps is None:
         return 0.0
-    return run.avg_busbw_gbps
+    return judged_busbw(run)[0] or 0.0
 
 
 def run_pool(
