@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from bootstrap.facts import fabric_manager, nccl_tests, nvlink
+from bootstrap.facts import fabric_manager, nccl_tests, nvlink, rdma_ports
 from bootstrap.facts.errors import FactParseError
 from bootstrap.health.checks.nvlink import check_nvlink
+from bootstrap.health.checks.rdma_ports import check_gid, check_speed
 from bootstrap.health.nccl.threshold import SINGLE, judge_run, judged_busbw
 from bootstrap.health.node_facts import NodeFacts, RawFact
 from infra.shapes import CATALOG
+from tests.recorded.device import swap
 from tests.recorded.published import published
 
 H100 = CATALOG["BM.GPU.H100.8"]
@@ -69,3 +73,37 @@ def test_a_run_of_small_messages_only_cannot_be_judged() -> None:
     assert len(run.rows) == 27
     [finding] = judge_run(SINGLE, run, 440.0, "this node")
     assert "no message of 1 GiB or more" in finding.message and "-b 1G -e 16G" in finding.remedy
+
+
+SOFT_ROCE = "softroce_rxe0_ibv_devinfo_v_centos7.txt"
+
+
+def test_ibv_devinfo_verbose_real_layout_parses() -> None:
+    [dev] = rdma_ports.parse(published(SOFT_ROCE)).devices
+    [port] = dev.ports
+    assert (dev.hca_id, dev.fw_ver) == ("rxe0", "0.0.0")
+    assert (port.port, port.state, port.active, port.active_mtu, port.link_layer) == (
+        1, "PORT_ACTIVE", True, 1024, "Ethernet"
+    )  # fmt: skip
+    assert (port.width, port.lane_gbps, port.gbps) == (1, 2.5, 2.5)
+    assert [(g.index, g.type) for g in port.gids] == [(0, None), (1, None)]
+    assert port.gid(1).gid == "0000:0000:0000:0000:0000:ffff:0a0b:0bfb"
+
+
+def test_ibv_devinfo_real_port_fails_speed_and_gid_checks() -> None:
+    """The real port, named as the shape's first RDMA device: 2.5 Gb/s and no GID index 3."""
+    text = swap(published(SOFT_ROCE), "hca_id: rxe0", "hca_id: mlx5_0")
+    shape = replace(H100, rdma_devices=("mlx5_0",))
+    facts = NodeFacts("n", {"ibv-devinfo": RawFact(text, 0)})
+    [speed] = check_speed(facts, shape)
+    assert (
+        speed.check == "rdma-speed:mlx5_0" and "runs at 2.5 Gb/s (1X x 2.5 Gbps)" in speed.message
+    )
+    [gid] = check_gid(facts, shape)
+    assert gid.check == "rdma-gid:mlx5_0"
+    assert (
+        gid.message
+        == "RDMA device mlx5_0 has no GID index 3: NCCL (NCCL_IB_GID_INDEX=3) cannot use it"
+    )
+    with pytest.raises(FactParseError):  # cut inside the last GID line
+        rdma_ports.parse(text[: text.rindex(":0a0b")])
