@@ -1,4 +1,6 @@
-"""FabricStatus from hand-written `nvidia-smi -q` Fabric sections (no recording available)."""
+"""FabricStatus from hand-written `nvidia-smi -q` Fabric sections. The real recordings (H200
+driver 580, H100 driver 535) are tested in test_device_recordings.py and
+test_published_recordings.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Mounts from hand-written findmnt JSON and /proc/mounts (no recording from a GPU node)."""
+"""Mounts from hand-written findmnt JSON and /proc/mounts. A real findmnt recording from a GPU
+VM is tested in test_device_recordings.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""NvlinkStatus from hand-written `nvidia-smi nvlink --status` samples (no recording of active
-links exists yet; format from the nvidia-smi documentation), derived faults, truncation and
-garbage. The one real recording (a GPU exposing no NVLink: empty output) is tested in
-test_device_recordings.py."""
+"""NvlinkStatus from hand-written `nvidia-smi nvlink --status` samples (format from the nvidia-smi
+documentation), derived faults, truncation and garbage. Real recordings are tested elsewhere: a
+GPU exposing no NVLink (empty output) in test_device_recordings.py, H100 links and a cut output
+in test_published_recordings.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""OcaVersion from hand-written rpm / dpkg-query / snap outputs (no recording exists yet)."""
+"""OcaVersion from hand-written rpm / dpkg-query / snap outputs (the real "not installed"
+output of a GPU VM is tested in test_device_recordings.py; no installed-agent recording exists)."""
 
 from __future__ import annotations
 

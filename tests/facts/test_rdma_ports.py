@@ -1,5 +1,6 @@
-"""RdmaPorts from hand-written `ibv_devinfo -v` samples (no recording exists yet; format from
-rdma-core's ibv_devinfo), derived faults, truncation and garbage."""
+"""RdmaPorts from hand-written `ibv_devinfo -v` samples (format from rdma-core's ibv_devinfo),
+derived faults, truncation and garbage. A real verbose output (Soft-RoCE, published) is tested in
+test_published_recordings.py; no ConnectX-7 recording from an OCI node exists here."""
 
 from __future__ import annotations
 
