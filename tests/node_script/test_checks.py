@@ -278,3 +278,24 @@ def test_local_nvme_never_formats_a_foreign_file_system(make_node):
     assert result.rc == 4
     assert "already holds a ext4 file system" in result.by_step()["local_nvme"]["message"]
     assert not any(c.startswith("mkfs") for c in node.calls())
+
+
+def test_a_driver_loaded_without_its_package_is_named_only_for_the_driver(done_copy):
+    """As on the real H200 VM (tests/recorded/device): a driver runs, its package is absent."""
+    node = done_copy
+    pkgs = node.state / "pkgs"
+    dcgm = pkgs / "datacenter-gpu-manager-4-core"
+    kept = dcgm.read_text()
+    dcgm.unlink()
+    other = node.run("--check", "--only", "nvidia_driver").by_step()["nvidia_driver"]["message"]
+    assert "datacenter-gpu-manager-4-core" in other and "outside the package manager" not in other
+    dcgm.write_text(kept)
+    [driver] = [p for p in pkgs.iterdir() if p.name.startswith("nvidia-driver")]
+    driver.unlink()
+    loaded = (node.state / "driver_loaded").read_text().strip()
+    line = node.run("--check", "--only", "nvidia_driver").by_step()["nvidia_driver"]
+    assert line["status"] == "changed"
+    assert line["message"].endswith(
+        f"is not installed (have: none); driver {loaded} is loaded, installed outside the "
+        "package manager)"
+    ), line

@@ -909,7 +909,17 @@ gf::nvidia::loaded_ok() {
 }
 
 step::nvidia_driver::check() {
-  gf::res::check nvidia_driver || return 1
+  local loaded
+  if ! gf::res::check nvidia_driver; then
+    # The driver package (listed first) is absent, yet a driver runs: say so, as the package
+    # manager does not know it (seen on a real H200 VM: 580.159.04 loaded, no nvidia-driver
+    # package). Installing packages over it needs a reboot at least; an operator should know.
+    if [[ $GF_REASON == "package nvidia-driver"*"(have: none)" ]] &&
+      loaded=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null); then
+      GF_REASON="$GF_REASON; driver ${loaded%%$'\n'*} is loaded, installed outside the package manager"
+    fi
+    return 1
+  fi
   gf::nvidia::loaded_ok || return 1
   GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
 }
