@@ -63,7 +63,8 @@ def render_table(nodes: Sequence[NodeReport], pools: Sequence[PoolNccl]) -> str:
             details.append(f"  -> {f.remedy}")
     counts = {s: sum(n.status == s for n in nodes) for s in (PASS, FAIL, UNREACHABLE)}
     summary = (
-        f"{len(nodes)} nodes: {counts[PASS]} pass, {counts[FAIL]} fail, "
+        f"{len(nodes)} node{'' if len(nodes) == 1 else 's'}: {counts[PASS]} pass, "
+        f"{counts[FAIL]} fail, "
         f"{counts[UNREACHABLE]} unreachable"
     )
     parts = ["\n".join(rows)]

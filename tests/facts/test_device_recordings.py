@@ -21,7 +21,7 @@ from bootstrap.facts import (
 )
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.registry import FACTS
-from tests.recorded.device import H200_VM, recorded, swap
+from tests.recorded.device import H200_VM, LOADED, recorded, swap
 
 DRIVER, CUDA, BUS = "580.159.04", "13.0", "00000000:00:06.0"
 
@@ -46,14 +46,14 @@ def test_table_real_h200() -> None:
         "P0",
     )
     assert (g.power_limit_w, g.memory_total_mib, g.ecc_volatile_uncorrected) == (700.0, 143771, 0)
-    assert (g.mig_mode, g.compute_mode, g.temperature_c) == ("Disabled", "Default", 35)
+    assert (g.mig_mode, g.compute_mode, g.temperature_c) == ("Disabled", "Default", 37)
 
 
 def test_xml_real_h200_every_health_field() -> None:
     inv = gpus_xml.parse_xml(recorded("nvidia-smi-xml"))
     assert (inv.driver_version, inv.cuda_version, inv.count) == (DRIVER, CUDA, 1)
     g = inv.gpus[0]
-    assert g.uuid == "GPU-f424c39d-8d55-f9b3-9ca7-9da758e4f3c0" and g.bus_id == BUS
+    assert g.uuid == "GPU-87baaf35-9b9a-864d-bc20-042ec8b5fb7f" and g.bus_id == BUS
     assert (g.ecc_mode, g.ecc_volatile_uncorrected, g.ecc_aggregate_uncorrected) == (
         "Enabled",
         0,
@@ -167,3 +167,14 @@ def test_facts_parse_cli_on_every_recording(kind: str) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc == json.loads(json.dumps(FACTS[kind].parse(recorded(kind)).to_dict()))
+
+
+def test_under_training_load_the_real_gpu_reports_the_software_power_cap_only() -> None:
+    """What the health timer sees on a busy node: bf16 matrix products at the 700 W limit."""
+    g = gpus_xml.parse_xml(recorded("nvidia-smi-xml", LOADED)).gpus[0]
+    assert g.throttle_reasons_active == ("sw_power_cap",)  # not a slowdown: no finding
+    assert g.utilization_percent == 99 and g.performance_state == "P0"
+    assert g.power_draw_w is not None and 600 < g.power_draw_w <= g.power_limit_w == 700.0
+    assert (g.pcie_gen_current, g.pcie_width_current) == (5, 16)
+    table = gpus_table.parse_table(recorded("nvidia-smi", LOADED)).gpus[0]
+    assert (table.power_draw_w, table.utilization_percent, table.temperature_c) == (691.0, 99, 58)

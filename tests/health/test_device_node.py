@@ -20,6 +20,7 @@ from tests.health.conftest import H200, healthy_h200_files, inventory, node_fact
 from tests.recorded.device import (
     DEVICE,
     H200_VM,
+    LOADED,
     eight_gpu_fabric,
     eight_gpu_power,
     eight_gpu_xml,
@@ -37,12 +38,12 @@ GPU_HEALTH = {"gpu-model", "gpu-ecc", "gpu-row-remap", "gpu-pcie", "gpu-throttle
               "gpu-persistence", "gpu-power-cap", "xid"}  # fmt: skip
 
 
-def recorded_raw() -> dict[str, RawFact]:
-    """The recorded facts with the exit codes the recorder saw (h200-vm.summary.json)."""
-    summary = json.loads((DEVICE / "h200-vm.summary.json").read_text())["kinds"]
+def recorded_raw(node: Path = H200_VM) -> dict[str, RawFact]:
+    """The recorded facts with the exit codes the recorder saw (<node>.summary.json)."""
+    summary = json.loads((DEVICE / f"{node.name}.summary.json").read_text())["kinds"]
     return {
         p.stem: RawFact(p.read_text(encoding="utf-8"), summary[p.stem]["exit"])
-        for p in sorted(H200_VM.glob("*.txt"))
+        for p in sorted(node.glob("*.txt"))
     }
 
 
@@ -126,13 +127,15 @@ def test_health_cli_over_the_recorded_folder(tmp_path: Path) -> None:
     assert "gpu-ecc" not in row and "gpu-pcie" not in row
 
 
-def test_node_checker_replays_the_device_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("node", [H200_VM, LOADED], ids=["idle", "loaded"])
+def test_node_checker_replays_the_device_run(tmp_path: Path, node: Path) -> None:
     """The node checker fed what the device printed (recorded outputs; the commands that printed
     nothing, with the exit codes they had there; curl to the metadata address shimmed to fail
-    with 7, as the recorder does) writes exactly the verdict the device run wrote."""
-    summary = json.loads((DEVICE / "h200-vm.summary.json").read_text())["kinds"]
+    with 7, as the recorder does) writes exactly the verdict the device run wrote. Idle and under
+    a training-like load the verdict is the same: a busy GPU at its power limit raises nothing."""
+    summary = json.loads((DEVICE / f"{node.name}.summary.json").read_text())["kinds"]
     by_command = {FACTS[k].command: RawFact("", entry["exit"]) for k, entry in summary.items()}
-    by_command.update({FACTS[k].command: raw for k, raw in recorded_raw().items()})
+    by_command.update({FACTS[k].command: raw for k, raw in recorded_raw(node).items()})
 
     def replay(command: str, limit_s: float) -> RawFact:
         return by_command.get(command) or RawFact("", 7 if "169.254.169.254" in command else 127)
@@ -142,6 +145,8 @@ def test_node_checker_replays_the_device_run(tmp_path: Path) -> None:
     doc = json.loads(out.read_text())
     assert code == 1 and doc["verdict"] == "fail"
     assert {family(c) for c in doc["failing_checks"]} == NOT_THIS_SHAPE
-    device = json.loads((DEVICE / "h200-vm.health.json").read_text())
+    device = json.loads((DEVICE / f"{node.name}.health.json").read_text())
     assert doc["failing_checks"] == device["failing_checks"]
     assert doc["errors"] == device["errors"] and doc["warnings"] == device["warnings"]
+    idle = json.loads((DEVICE / "h200-vm.health.json").read_text())
+    assert (doc["errors"], doc["warnings"]) == (idle["errors"], idle["warnings"])

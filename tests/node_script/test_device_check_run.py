@@ -37,9 +37,10 @@ def test_check_mode_observed_the_real_machine_and_changed_nothing() -> None:
     would = [s for s, r in by_step.items() if r.status is Status.CHANGED]
     assert would == [s for s in STEPS if s not in ("preflight", "gpu_power")]
     assert all(by_step[s].message.startswith("would ") for s in would)
-    # The running driver there was not installed from a package: the check trusts packages.
-    assert (
-        "nvidia-driver-580-open=580.159.04-* is not installed" in by_step["nvidia_driver"].message
+    # The running driver there was not installed from a package, and the check says so.
+    assert by_step["nvidia_driver"].message.endswith(
+        "(package nvidia-driver-580-open=580.159.04-* is not installed (have: none); "
+        "driver 580.159.04 is loaded, installed outside the package manager)"
     )
     log = (DEVICE / "h200-vm.bootstrap-check.log").read_text()
     assert "check=1" in log and "all steps done" in log

@@ -32,7 +32,8 @@ def check_count(facts: NodeFacts, shape: Shape) -> list[Finding]:
     return [
         error(
             "gpu-count",
-            f"{inv.count} GPUs visible, {shape.name} has {shape.gpu_count}",
+            f"{inv.count} GPU{'' if inv.count == 1 else 's'} visible, "
+            f"{shape.name} has {shape.gpu_count}",
             "look for Xid 79 (fallen off the bus) in `dmesg`, reboot; if GPUs are still "
             f"missing, {REPLACE}",
         )

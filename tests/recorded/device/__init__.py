@@ -18,14 +18,15 @@ from bootstrap.facts.base import strip_provenance
 
 DEVICE = Path(__file__).resolve().parent
 H200_VM = DEVICE / "h200-vm"  # facts-dir layout: <node>/<kind>.txt
+LOADED = DEVICE / "h200-vm-loaded"  # the same machine, GPU busy with bf16 matrix products
 RECORDED_BUS = "00000000:00:06.0"
 # BM.GPU.H200.8 GPU bus IDs, from the shared fixture nvidia_smi_BM.GPU.H200.8_driver570.txt.
 H200_8_BUSES = ("0F", "2D", "44", "5B", "89", "A8", "C0", "D8")
 
 
-def recorded(kind: str) -> str:
-    """The recorded stdout of fact `kind`, provenance line stripped."""
-    return strip_provenance((H200_VM / f"{kind}.txt").read_text(encoding="utf-8"))
+def recorded(kind: str, node: Path = H200_VM) -> str:
+    """The recorded stdout of fact `kind` (idle machine unless `node` says), provenance stripped."""
+    return strip_provenance((node / f"{kind}.txt").read_text(encoding="utf-8"))
 
 
 def swap(text: str, old: str, new: str, count: int = 1) -> str:

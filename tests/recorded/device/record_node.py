@@ -19,6 +19,11 @@ With ``--bootstrap-check`` it also runs a rendered node bootstrap script in ``--
 folder saying ``--shape`` (``GF_IMDS``; nothing is asked of 169.254.169.254), and saves its
 status lines as ``OUTDIR/bootstrap-check.jsonl`` and its log as ``bootstrap-check.log``.
 
+With ``--under-load SECONDS`` the GPUs are kept busy while the facts are recorded: a bf16
+matrix-product loop through PyTorch on every visible GPU (the device image has it), started
+first and given time to raise clocks and power, as a node that is training looks to the health
+timer. The loop stops when recording ends.
+
 Never run here: the two instance-metadata kinds (they call 169.254.169.254; only an OCI instance
 answers) and ``nccl-tests`` (it needs ``all_reduce_perf`` and 8 GPUs). Nothing is changed on
 the machine: every command only reads. Standard library only (the device's python3).
@@ -48,6 +53,30 @@ SKIPPED = {
     "nccl-tests": "needs all_reduce_perf and 8 GPUs",
     "wpa-cli": "needs an RDMA interface name (none without RDMA NICs)",
 }
+
+
+# A GPU busy as in training: 8192^3 bf16 matrix products back to back on every visible GPU.
+LOAD = """
+import sys, time, torch
+n = torch.cuda.device_count()
+mats = [(torch.randn(8192, 8192, device=f"cuda:{i}", dtype=torch.bfloat16),) * 2 for i in range(n)]
+print(f"load: {n} GPU(s) busy", flush=True)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    for a, b in mats:
+        for _ in range(20):
+            a @ b
+    torch.cuda.synchronize()
+"""
+LOAD_WARMUP_S = 10
+
+
+def start_load(seconds: float) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-c", LOAD, str(seconds)])
+    time.sleep(LOAD_WARMUP_S)
+    if proc.poll() is not None:
+        raise SystemExit(f"the GPU load exited early ({proc.returncode})")
+    return proc
 
 
 def sh(command: str, limit_s: float = 90) -> tuple[str, int | None, float]:
@@ -115,10 +144,22 @@ def main() -> int:
     ap.add_argument("--machine", default="a lent GPU machine")
     ap.add_argument("--shape", default="BM.GPU.H200.8")
     ap.add_argument("--bootstrap-check", type=Path, default=None, metavar="BOOTSTRAP_SH")
+    ap.add_argument("--under-load", type=float, default=None, metavar="SECONDS")
     args = ap.parse_args()
     out: Path = args.outdir
     out.mkdir(parents=True, exist_ok=True)
-    header = machine_line(args.machine)
+    load = start_load(args.under_load) if args.under_load else None
+    try:
+        return record(args, out)
+    finally:
+        if load is not None:
+            load.terminate()
+            load.wait()
+
+
+def record(args: argparse.Namespace, out: Path) -> int:
+    machine = args.machine + (", GPUs busy with bf16 matrix products" if args.under_load else "")
+    header = machine_line(machine)
     summary: dict[str, object] = {"header": header, "kinds": {}, "skipped": SKIPPED}
     kinds: dict[str, object] = {}
     for name, kind in sorted(FACTS.items()):
