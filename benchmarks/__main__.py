@@ -1,7 +1,8 @@
-"""`python -m benchmarks [plan | fanout [--nodes N ...]]`: run the benchmarks.
+"""`python -m benchmarks [plan | health [--nodes N ...] | fanout [--nodes N ...]]`.
 
-With no argument, both run: the plan suite (Markdown table on stdout) and the SSH fan-out
-suite with its defaults (200 local sshd nodes; results also in benchmarks/results/).
+With no argument, all run: the plan suite and the health suite (Markdown tables on stdout), and
+the SSH fan-out suite with its defaults (200 local sshd nodes; results also in
+benchmarks/results/).
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ def plan() -> None:
 
     print("\n## plan\n")
     print(plan_bench.report(plan_bench.main()))
+
+
+def health(args: list[str]) -> None:
+    from benchmarks import health_bench
+
+    sizes = tuple(int(a) for a in args[args.index("--nodes") + 1 :]) if "--nodes" in args else None
+    print("\n## health\n", flush=True)
+    print(health_bench.report(health_bench.main(sizes or health_bench.SIZES)))
 
 
 def fanout(args: list[str]) -> None:
@@ -35,10 +44,12 @@ def main(argv: list[str]) -> None:
     suite, rest = (argv[0], argv[1:]) if argv else ("all", [])
     if suite in ("plan", "all"):
         plan()
+    if suite in ("health", "all"):
+        health(rest if suite == "health" else [])
     if suite in ("fanout", "all"):
         fanout(rest)
-    if suite not in ("plan", "fanout", "all"):
-        sys.exit(f"unknown suite {suite!r}: use plan or fanout")
+    if suite not in ("plan", "health", "fanout", "all"):
+        sys.exit(f"unknown suite {suite!r}: use plan, health or fanout")
 
 
 if __name__ == "__main__":

@@ -58,14 +58,16 @@ class FactsDirSource:
         self.root = root
 
     def gather(
-        self, nodes: Sequence[Node], kinds_for: Callable[[Node], tuple[str, ...]]
-    ) -> dict[str, Gathered]:
-        out: dict[str, Gathered] = {}
+        self,
+        nodes: Sequence[Node],
+        kinds_for: Callable[[Node], tuple[str, ...]],
+        consume: Callable[[str, Gathered], None],
+    ) -> None:
+        """One node at a time: its files are read, handed over, and not kept."""
         for node in nodes:
             raw = node_facts(self.root, node.name)
             reason = None if raw is not None else f"no folder {self.root / node.name}"
-            out[node.name] = Gathered(raw, reason)
-        return out
+            consume(node.name, Gathered(raw, reason))
 
     def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput:
         text = pool_run(self.root, pool)

@@ -18,7 +18,7 @@ from bootstrap.health.nccl.pairwise import Pair
 from bootstrap.health.node_facts import Gathered
 from bootstrap.health.pool_nccl import NcclOutput, NoRun
 from bootstrap.inventory.model import Node
-from bootstrap.results import Status
+from bootstrap.results import NodeResult, Status
 from bootstrap.runner import RunSettings, run_fleet
 from bootstrap.runner.jobs import CommandJob
 from bootstrap.ssh.connection import Connector
@@ -59,9 +59,31 @@ class SshSource:
         self.logs_dir = logs_dir
         self.sudo = sudo
 
-    def _run(self, jobs: dict[str, CommandJob], kind: str) -> dict[str, tuple[str | None, str]]:
-        """node -> (captured stdout, or None when nothing ran; why)."""
-        report = run_fleet(
+    def _run(
+        self,
+        jobs: dict[str, CommandJob],
+        kind: str,
+        each: Callable[[str, str | None, str], None] | None = None,
+    ) -> dict[str, tuple[str | None, str]]:
+        """node -> (captured stdout, or None when nothing ran; why). With `each`, every node's
+        output goes to `each(node, text, why)` as soon as its result is final, its captured lines
+        are dropped, and the returned mapping is empty (nothing is held for the whole fleet)."""
+        out: dict[str, tuple[str | None, str]] = {}
+
+        def collect(r: NodeResult) -> None:
+            capture = jobs[r.node].capture
+            lines = capture or []
+            ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
+            why = f"{r.status}: {r.error_message}" if r.error_message else str(r.status)
+            text = "\n".join(lines) + "\n" if ran else None
+            if each is None:
+                out[r.node] = (text, why)
+                return
+            if capture is not None:
+                capture.clear()
+            each(r.node, text, why)
+
+        run_fleet(
             [self.by_name[name] for name in jobs],
             lambda node: jobs[node.name],
             connector=self.make_connector(),
@@ -69,26 +91,28 @@ class SshSource:
             logs_dir=self.logs_dir,
             kind=kind,
             params={"nodes": list(jobs)},
+            on_result=collect,
         )
-        out: dict[str, tuple[str | None, str]] = {}
-        for r in report.results:
-            lines = jobs[r.node].capture or []
-            ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
-            why = f"{r.status}: {r.error_message}" if r.error_message else str(r.status)
-            out[r.node] = ("\n".join(lines) + "\n" if ran else None, why)
         return out
 
     def gather(
-        self, nodes: Sequence[Node], kinds_for: Callable[[Node], tuple[str, ...]]
-    ) -> dict[str, Gathered]:
+        self,
+        nodes: Sequence[Node],
+        kinds_for: Callable[[Node], tuple[str, ...]],
+        consume: Callable[[str, Gathered], None],
+    ) -> None:
         jobs = {
             n.name: capture_job(combined_command(kinds_for(n), get_shape(n.shape)), sudo=self.sudo)
             for n in nodes
         }
-        return {
-            name: Gathered(split_output(text), None) if text is not None else Gathered(None, why)
-            for name, (text, why) in self._run(jobs, "health").items()
-        }
+
+        def each(name: str, text: str | None, why: str) -> None:
+            consume(
+                name,
+                Gathered(split_output(text), None) if text is not None else Gathered(None, why),
+            )
+
+        self._run(jobs, "health", each)
 
     def _mpirun(self, launcher: str, names: Sequence[str], tag: str) -> CommandJob:
         node = self.by_name[launcher]

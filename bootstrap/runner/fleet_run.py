@@ -41,7 +41,11 @@ def run_fleet(
     run_id: str | None = None,
     retry_of: str | None = None,
     progress: LiveProgress | None = None,
+    on_result: Callable[[NodeResult], None] | None = None,
 ) -> RunReport:
+    """Run `job_for(node)` on every node through the fan-out. `on_result` sees each node's
+    result as soon as it is final (in a worker thread), e.g. to consume captured output early
+    instead of holding every node's output until the end."""
     run_id = run_id or new_run_id()
     run_dir = logs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=False)
@@ -64,7 +68,7 @@ def run_fleet(
         concurrency=settings.concurrency,
         max_fail_percent=settings.max_fail_percent,
         on_start=progress.started if progress else lambda node: None,
-        on_done=progress.finished if progress else lambda result: None,
+        on_done=lambda result: _done(result, progress, on_result),
     )
     try:
         report.results = fan.run()
@@ -76,3 +80,14 @@ def run_fleet(
         if report.results:
             report.write(results_path(logs_dir, run_id))
     return report
+
+
+def _done(
+    result: NodeResult,
+    progress: LiveProgress | None,
+    on_result: Callable[[NodeResult], None] | None,
+) -> None:
+    if progress is not None:
+        progress.finished(result)
+    if on_result is not None:
+        on_result(result)

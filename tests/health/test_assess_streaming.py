@@ -1,0 +1,66 @@
+"""A health run holds one node's raw facts at a time: each node is judged as its source hands it
+over, and only findings, placement and reachability are kept (the raw outputs of an 8-GPU node
+are ~350 KB; 12,500 nodes' worth would be over 4 GB)."""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable, Sequence
+
+from bootstrap.health.assess import assess
+from bootstrap.health.node_facts import Gathered, RawFact
+from bootstrap.inventory.model import Node
+from tests.health.conftest import H200, healthy_h200_files, read
+
+NODES = 40
+PADDING = 2_000_000  # bytes of extra output per node (a mount table of a very busy node)
+
+
+class BigSource:
+    """Every node's healthy facts plus 2 MB of mounts; records when each node is handed over."""
+
+    def __init__(self) -> None:
+        self.files = {k: read(p) for k, p in healthy_h200_files().items()}
+        self.handed: list[str] = []
+
+    def gather(
+        self,
+        nodes: Sequence[Node],
+        kinds_for: Callable[[Node], tuple[str, ...]],
+        consume: Callable[[str, Gathered], None],
+    ) -> None:
+        for node in nodes:
+            raw = {k: RawFact(v) for k, v in self.files.items()}
+            raw["padding-unknown-kind"] = RawFact("x" * PADDING)
+            self.handed.append(node.name)
+            consume(node.name, Gathered(raw, None))
+
+
+def nodes() -> list[Node]:
+    return [
+        Node(f"gpu-{i}", f"10.0.0.{i + 10}", 22, "opc", "train", H200.name) for i in range(NODES)
+    ]
+
+
+def test_peak_memory_is_about_one_node_not_the_fleet() -> None:
+    source = BigSource()
+    tracemalloc.start()
+    try:
+        reports, _ = assess(nodes(), source)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert source.handed == [n.name for n in nodes()]
+    assert [r.status for r in reports] == ["pass"] * NODES
+    # holding every node would need NODES * PADDING = 80 MB; one at a time needs ~2 MB
+    assert peak < 10 * PADDING, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_a_node_the_source_never_reports_is_unreachable_not_passed() -> None:
+    class Silent(BigSource):
+        def gather(self, nodes, kinds_for, consume):  # type: ignore[no-untyped-def]
+            super().gather(nodes[:1], kinds_for, consume)
+
+    reports, _ = assess(nodes()[:2], Silent())
+    assert [(r.node, r.status) for r in reports] == [("gpu-0", "pass"), ("gpu-1", "unreachable")]
+    assert reports[1].unreachable_reason == "no result from the source"
