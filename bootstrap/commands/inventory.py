@@ -12,10 +12,12 @@ folder when the JSON goes to stdout — or ``--quarantine-file``) are left out o
 written, the inventory JSON included; stderr says how many and where the list is. The inventory
 JSON keeps spares and nodes that failed the gate (the next export needs them); the Ansible
 inventory and hostfile hold only each pool's active nodes: those that passed the health gate
-(``health.json`` beside the inventory, or ``--health``; without a report every node counts as
-passing) and, where the stack recorded ``nodes_requested`` N, the N most compact of them
-(`bootstrap.topology.spares`; ranked by ``--facts-dir`` IMDS host facts when given, else by
-name). The recap on stderr names the spares::
+(``health.json`` beside the inventory, or ``--health``) and, where the stack recorded
+``nodes_requested`` N, the N most compact of them. Without a report, the Ansible inventory counts
+every node as passing (it is what bootstraps them), but ``--hostfile`` is refused (exit 2, nothing
+written) unless ``--allow-unchecked`` says so: no node joins a hostfile unchecked. Compactness
+comes from `bootstrap.topology.spares`, ranked by ``--facts-dir`` IMDS host facts when given, else
+by name. The recap on stderr names the spares::
 
     gpufleet: pool h100: 64 active, 2 spares ready: h100-0013, h100-0040
 
@@ -31,6 +33,7 @@ import click
 
 from bootstrap.commands.topology import (
     HEALTH_FILE,
+    UNCHECKED,
     drop_quarantined,
     passing_nodes,
     read_placements,
@@ -79,6 +82,12 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--spares", "spares_out", type=_FILE,
               help="Write the active and spare nodes per pool here as JSON.")  # fmt: skip
+@click.option(
+    UNCHECKED,
+    "allow_unchecked",
+    is_flag=True,
+    help="Write --hostfile without a health report: every non-quarantined node counts as passing.",
+)
 def command(
     stack_output: Path | None,
     inventory_path: Path | None,
@@ -92,6 +101,7 @@ def command(
     health_file: Path | None,
     facts_dir: Path | None,
     spares_out: Path | None,
+    allow_unchecked: bool,
 ) -> None:
     """Build an inventory from stack outputs; export Ansible inventory / MPI hostfile."""
     if (stack_output is None) == (inventory_path is None):
@@ -111,6 +121,10 @@ def command(
     except InventoryError as exc:
         bad_input(str(exc))
     inventory = drop_quarantined(inventory, quarantine_file or default_path(where))
+    active = None
+    if ansible or hostfile or spares_out:  # judged before anything is written
+        health = health_file or where.resolve().parent / HEALTH_FILE
+        active = _active(inventory, health, facts_dir, spares_out, hostfile, allow_unchecked)
     if doc is not None:
         kept = {n.name for n in inventory.nodes}
         if not kept:
@@ -122,15 +136,22 @@ def command(
             out.write_text(text)
         else:
             click.echo(text, nl=False)
-    if ansible or hostfile or spares_out:
-        health = health_file or where.resolve().parent / HEALTH_FILE
-        inventory = _active(inventory, health, facts_dir, spares_out)
-        _exports(inventory, ansible, hostfile, slots)
+    if active is not None:
+        _exports(active, ansible, hostfile, slots)
 
 
-def _active(inv: Inventory, health: Path, facts_dir: Path | None, spares: Path | None) -> Inventory:
-    """The nodes exports hold: passing, and each pool's N most compact (recap on stderr)."""
-    passing = passing_nodes(health)
+def _active(
+    inv: Inventory,
+    health: Path,
+    facts_dir: Path | None,
+    spares: Path | None,
+    hostfile: Path | None,
+    allow_unchecked: bool,
+) -> Inventory:
+    """The nodes exports hold: passing, and each pool's N most compact (recap on stderr). An MPI
+    hostfile needs a health report (or --allow-unchecked); an Ansible inventory, used to
+    bootstrap nodes before any health check, does not."""
+    passing = passing_nodes(health, gated=hostfile is not None, allow_unchecked=allow_unchecked)
     placements = {}
     if facts_dir is not None:
         hosts = {n.name: n.host for n in inv.nodes if passing is None or n.name in passing}

@@ -6,12 +6,15 @@
 Reads ``DIR/<node>/imds-host.txt`` (output of ``curl .../opc/v2/host``) for every node folder,
 or for the inventory's nodes when ``--inventory`` is given. Quarantined nodes (``quarantine.json``
 beside the inventory, or ``--quarantine-file``) are always left out, and stderr says how many.
-With an inventory, nodes that did not pass the health gate (``health.json`` beside it, or
-``--health``; no report: every node counts as passing) are left out too, and each pool the
-inventory records ``nodes_requested`` N for keeps its N most compact nodes; the others are spares
+
+No node joins a hostfile before it passed the health gate: only nodes with status "pass" in the
+health report (``health.json`` beside the inventory, or ``--health``) are written. Without a
+report the command refuses (exit 2) unless ``--allow-unchecked`` says every non-quarantined node
+may count as passing (a first test of a fresh pool, say). With an inventory, each pool it records
+``nodes_requested`` N for keeps its N most compact nodes; the others are spares
 (`bootstrap.topology.spares`), named in the recap on stderr and in ``--spares OUT``. Without
 ``--hostfile``/``--slurm`` prints the hostfile. Exit codes: 0 written · 2 bad input (missing or
-unparseable facts, an unreadable quarantine list or health report).
+unparseable facts, an unreadable quarantine list or health report, no report).
 
 The helpers here (quarantine, health, selection recap) are shared with `gpufleet inventory`.
 """
@@ -64,15 +67,28 @@ def drop_quarantined(inv: Inventory, q_path: Path | None) -> Inventory:
     return inv.select(limit=[n.name for n in inv.nodes if n.name not in bad])
 
 
-def passing_nodes(health: Path) -> frozenset[str] | None:
+UNCHECKED = "--allow-unchecked"
+
+
+def passing_nodes(health: Path, *, gated: bool = False, allow_unchecked: bool = False) -> (
+    frozenset[str] | None
+):  # fmt: skip
     """Names that passed `gpufleet health` per the report at `health`; None (every node counts
-    as passing) when there is none. Says which on stderr; exit 2 on an unreadable report."""
+    as passing) when there is none. Says which on stderr; exit 2 on an unreadable report, and,
+    for a `gated` output (a hostfile), on a missing one unless `allow_unchecked`."""
     try:
         passing = read_passing(health)
     except HealthFileError as exc:
         bad_input(str(exc))
+    if passing is None and gated and not allow_unchecked:
+        bad_input(
+            f"no health report at {health}: a hostfile admits only nodes that passed the health "
+            f"gate. Run `gpufleet health` first (or name its report with --health), or pass "
+            f"{UNCHECKED} to let every non-quarantined node count as passing"
+        )
     if passing is None:
-        _say(f"health: no report at {health}: every non-quarantined node counts as passing")
+        why = f" ({UNCHECKED})" if allow_unchecked else ""
+        _say(f"health: no report at {health}: every non-quarantined node counts as passing{why}")
     else:
         _say(f"health: {len(passing)} nodes passed per {health}; the others are left out")
     return passing
@@ -116,7 +132,7 @@ def _placements(facts_dir: Path, hosts: Mapping[str, str]) -> list[Placement]:
 
 def _from_inventory(
     facts_dir: Path, inventory: Path, q_file: Path | None, health: Path | None,
-    spares_out: Path | None,
+    spares_out: Path | None, allow_unchecked: bool,
 ) -> list[Placement]:  # fmt: skip
     """Active nodes' placements: quarantine out, health gate, N most compact per pool."""
     try:
@@ -124,7 +140,11 @@ def _from_inventory(
     except InventoryError as exc:
         bad_input(str(exc))
     inv = drop_quarantined(inv, q_file or default_path(inventory))
-    passing = passing_nodes(health or inventory.resolve().parent / HEALTH_FILE)
+    passing = passing_nodes(
+        health or inventory.resolve().parent / HEALTH_FILE,
+        gated=True,
+        allow_unchecked=allow_unchecked,
+    )
     candidates = {n.name: n.host for n in inv.nodes if passing is None or n.name in passing}
     placements = {p.node: p for p in _placements(facts_dir, candidates)}
     selection = select_pools(inv.nodes, inv.pool_sizes, placements, passing)
@@ -132,10 +152,19 @@ def _from_inventory(
     return [placements[name] for name in candidates if name in selection.active]
 
 
-def _from_facts_dir(facts_dir: Path, q_file: Path | None) -> list[Placement]:
+def _from_facts_dir(
+    facts_dir: Path, q_file: Path | None, health: Path | None, allow_unchecked: bool
+) -> list[Placement]:
+    if health is None and not allow_unchecked:
+        bad_input(
+            "without --inventory, name the health report with --health FILE (only nodes that "
+            f"passed are written), or pass {UNCHECKED} to write every non-quarantined node"
+        )
+    passing = passing_nodes(health, gated=True) if health is not None else None
     names = sorted(p.name for p in facts_dir.iterdir() if (p / FACT_FILE).is_file())
     bad = quarantined_names(q_file, names)
-    return _placements(facts_dir, {n: n for n in names if n not in bad})
+    keep = [n for n in names if n not in bad and (passing is None or n in passing)]
+    return _placements(facts_dir, {n: n for n in keep})
 
 
 @click.command(name="topology")
@@ -159,7 +188,14 @@ def _from_facts_dir(facts_dir: Path, q_file: Path | None) -> list[Placement]:
     "--health",
     "health_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Health report (default: health.json beside the inventory; needs --inventory).",
+    help="Health report: only its passing nodes are written (default: health.json beside "
+    "the inventory).",
+)
+@click.option(
+    UNCHECKED,
+    "allow_unchecked",
+    is_flag=True,
+    help="Without a health report, let every non-quarantined node count as passing.",
 )
 @click.option(
     "--spares",
@@ -176,6 +212,7 @@ def command(
     inventory: Path | None,
     quarantine_file: Path | None,
     health_file: Path | None,
+    allow_unchecked: bool,
     spares_out: Path | None,
     slots: int | None,
     hostfile_out: Path | None,
@@ -185,11 +222,13 @@ def command(
     if not facts_dir.is_dir():
         bad_input(f"--facts-dir {facts_dir}: not a folder")
     if inventory is not None:
-        found = _from_inventory(facts_dir, inventory, quarantine_file, health_file, spares_out)
-    elif health_file or spares_out:
-        bad_input("--health and --spares need --inventory (it records each pool's N)")
+        found = _from_inventory(
+            facts_dir, inventory, quarantine_file, health_file, spares_out, allow_unchecked
+        )
+    elif spares_out:
+        bad_input("--spares needs --inventory (it records each pool's N)")
     else:
-        found = _from_facts_dir(facts_dir, quarantine_file)
+        found = _from_facts_dir(facts_dir, quarantine_file, health_file, allow_unchecked)
     if not found:
         bad_input(f"no nodes left to export under {facts_dir} (all quarantined or failing?)")
     placements = order(found)

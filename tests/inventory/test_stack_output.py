@@ -75,6 +75,7 @@ def test_cli_writes_inventory_ansible_and_hostfile(tmp_path: Path) -> None:
             str(hosts),
             "--hostfile",
             str(hostfile),
+            "--allow-unchecked",
             "--known-hosts",
             "known_hosts",
         ],

@@ -196,7 +196,7 @@ def run_topology(tmp_path: Path, *extra: str) -> tuple[int, str, list[str], dict
     result = CliRunner().invoke(cli, [
         "topology", "--facts-dir", str(tmp_path / "facts"), "--inventory",
         str(tmp_path / "inventory.json"), "--hostfile", str(hostfile), "--spares", str(spares),
-        "--slurm", str(tmp_path / "topology.conf"), *extra,
+        "--slurm", str(tmp_path / "topology.conf"), "--allow-unchecked", *extra,
     ])  # fmt: skip
     lines = hostfile.read_text().split() if hostfile.exists() else []
     doc = json.loads(spares.read_text()) if spares.exists() else {}

@@ -101,7 +101,7 @@ def test_cli_topology_excludes_quarantined_nodes(tmp_path: Path) -> None:
     hostfile, slurm = tmp_path / "hosts", tmp_path / "topology.conf"
     result = CliRunner().invoke(cli, [
         "topology", "--facts-dir", str(facts), "--quarantine-file", str(tmp_path / "q.json"),
-        "--hostfile", str(hostfile), "--slurm", str(slurm),
+        "--hostfile", str(hostfile), "--slurm", str(slurm), "--allow-unchecked",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert hostfile.read_text().split() == ["gpu-b", "gpu-a", "gpu-d", "gpu-c"]
@@ -111,5 +111,7 @@ def test_cli_topology_excludes_quarantined_nodes(tmp_path: Path) -> None:
 def test_cli_topology_bad_fact_exits_2(tmp_path: Path) -> None:
     (tmp_path / "gpu-1").mkdir()
     (tmp_path / "gpu-1" / "imds-host.txt").write_text('{"id": "x", "rack')
-    result = CliRunner().invoke(cli, ["topology", "--facts-dir", str(tmp_path)])
+    result = CliRunner().invoke(
+        cli, ["topology", "--facts-dir", str(tmp_path), "--allow-unchecked"]
+    )
     assert result.exit_code == 2 and "imds-host.txt" in result.stderr
