@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -35,7 +36,7 @@ from bootstrap.inventory.load import InventoryError, load_inventory
 from bootstrap.inventory.model import Inventory
 from bootstrap.runner.command_line import bad_input
 from bootstrap.topology import Placement, order, place, render_hostfile, topology_conf
-from bootstrap.topology.spares import HealthFileError, Selection, read_passing, select_pools
+from bootstrap.topology.spares import HealthFileError, Selection, read_health, select_pools
 
 FACT_FILE = "imds-host.txt"
 HEALTH_FILE = "health.json"
@@ -77,9 +78,10 @@ def passing_nodes(health: Path, *, gated: bool = False, allow_unchecked: bool = 
     as passing) when there is none. Says which on stderr; exit 2 on an unreadable report, and,
     for a `gated` output (a hostfile), on a missing one unless `allow_unchecked`."""
     try:
-        passing = read_passing(health)
+        report = read_health(health)
     except HealthFileError as exc:
         bad_input(str(exc))
+    passing = None if report is None else report.passing
     if passing is None and gated and not allow_unchecked:
         bad_input(
             f"no health report at {health}: a hostfile admits only nodes that passed the health "
@@ -90,8 +92,31 @@ def passing_nodes(health: Path, *, gated: bool = False, allow_unchecked: bool = 
         why = f" ({UNCHECKED})" if allow_unchecked else ""
         _say(f"health: no report at {health}: every non-quarantined node counts as passing{why}")
     else:
-        _say(f"health: {len(passing)} nodes passed per {health}; the others are left out")
+        assert report is not None
+        _say(f"health: {len(passing)} nodes passed per {health}{_age(report.checked_at)}; "
+             "the others are left out")  # fmt: skip
+        _warn_if_stale(health, report.checked_at)
     return passing
+
+
+STALE_AFTER = timedelta(hours=24)
+
+
+def _age(checked_at: datetime | None) -> str:
+    if checked_at is None:
+        return " (no time in the report)"
+    hours = (datetime.now(UTC) - checked_at).total_seconds() / 3600
+    return f", checked {checked_at.isoformat()} ({hours:.1f} h ago)"
+
+
+def _warn_if_stale(health: Path, checked_at: datetime | None) -> None:
+    """A verdict ages: a node that passed yesterday may have lost a GPU since."""
+    if checked_at is not None and datetime.now(UTC) - checked_at > STALE_AFTER:
+        click.echo(
+            f"gpufleet: warning: {health} is older than {STALE_AFTER.total_seconds() / 3600:.0f}"
+            " h: run `gpufleet health` again before admitting nodes to a training job",
+            err=True,
+        )
 
 
 def report_selection(selection: Selection, spares_out: Path | None) -> None:

@@ -14,6 +14,7 @@ Table (one row per node, errors with their remedies below)::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bootstrap.health.findings import Severity
@@ -33,6 +34,7 @@ def to_dict(
 ) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
+        "checked_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": params,
         "summary": {s: sum(n.status == s for n in nodes) for s in (PASS, FAIL, UNREACHABLE)},
         "exit_code": exit_code(nodes, pools),

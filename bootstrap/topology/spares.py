@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -197,12 +198,30 @@ def passing_from_health(doc: Any, label: str) -> frozenset[str]:
     return frozenset(passing)
 
 
-def read_passing(path: Path) -> frozenset[str] | None:
-    """Passing node names from a health report; None when the file does not exist."""
+@dataclass(frozen=True)
+class HealthReport:
+    passing: frozenset[str]
+    checked_at: datetime | None  # None: a report written before reports carried the time
+
+
+def read_health(path: Path) -> HealthReport | None:
+    """A health report's passing names and time; None when the file does not exist."""
     if not path.exists():
         return None
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HealthFileError(f"{path}: cannot read the health report: {exc}") from None
-    return passing_from_health(doc, str(path))
+    passing = passing_from_health(doc, str(path))
+    stamp = doc.get("checked_at")
+    try:
+        checked = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        raise HealthFileError(f"{path}: checked_at {stamp!r} is not an ISO time") from None
+    return HealthReport(passing, checked)
+
+
+def read_passing(path: Path) -> frozenset[str] | None:
+    """Passing node names from a health report; None when the file does not exist."""
+    report = read_health(path)
+    return None if report is None else report.passing

@@ -5,6 +5,7 @@ inventory, which bootstraps nodes before any check, is still written."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -73,3 +74,30 @@ def test_topology_without_inventory_takes_the_passing_nodes_of_a_named_report(
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert sorted((tmp_path / "hostfile").read_text().split()) == ["h100-0001", "h100-0003"]
+
+
+def _report_at(tmp_path: Path, when: datetime) -> None:
+    doc = {"checked_at": when.isoformat(timespec="seconds"),
+           "nodes": [{"node": "h100-0001", "status": "pass"}]}  # fmt: skip
+    (tmp_path / "health.json").write_text(json.dumps(doc))
+
+
+def test_the_report_age_is_shown_and_a_day_old_report_warns(tmp_path: Path) -> None:
+    _report_at(tmp_path, datetime.now(UTC) - timedelta(hours=2))
+    code, err = inventory(tmp_path, "--hostfile", str(tmp_path / "hostfile"))
+    assert code == 0, err
+    assert "1 nodes passed per" in err and "h ago)" in err and "is older than" not in err
+    _report_at(tmp_path, datetime.now(UTC) - timedelta(hours=30))
+    code, err = inventory(tmp_path, "--hostfile", str(tmp_path / "hostfile"))
+    assert code == 0, err
+    assert "is older than 24 h: run `gpufleet health` again" in err
+
+
+def test_a_health_run_stamps_its_report(tmp_path: Path) -> None:
+    from tests.health.test_cli_health import fleet as health_fleet
+    from tests.health.test_cli_health import run as run_health
+
+    inv, facts = health_fleet(tmp_path, ["gpu-1"])
+    assert run_health("--inventory", str(inv), "--facts-dir", str(facts))[0] == 0
+    stamp = json.loads((tmp_path / "health.json").read_text())["checked_at"]
+    assert abs(datetime.now(UTC) - datetime.fromisoformat(stamp)) < timedelta(minutes=5)
