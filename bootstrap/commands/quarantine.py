@@ -1,8 +1,14 @@
-"""`gpufleet quarantine list|add|release`: the nodes kept out of hostfiles and exports.
+"""`gpufleet quarantine list|add|release|replace`: the nodes kept out of hostfiles and exports.
 
     gpufleet quarantine add gpu-0007 --reason "Xid 79" --check gpu-xid:79 --inventory inv.json
     gpufleet quarantine list --inventory inv.json
     gpufleet quarantine release gpu-0007 --inventory inv.json
+    gpufleet quarantine replace --inventory inv.json --stack-config Pulumi.prod.yaml
+
+``replace`` prints the ``pulumi config set --path`` commands that bump each quarantined node in
+its pool's ``replace_nodes`` (`bootstrap.health.replacement`); review them, run them, then
+``pulumi preview`` shows the replacements and ``pulumi up`` makes them. It changes nothing
+itself, and prints nothing on stdout unless every quarantined node can be replaced.
 
 The list lives in ``quarantine.json`` beside the inventory (or ``--file``). Exit 2 on bad input
 (an unreadable list, releasing a node that is not quarantined).
@@ -102,3 +108,44 @@ def release_cmd(node: str, inventory: Path | None, file: Path | None) -> None:
         return
     save(path, q)
     click.echo(f"released {node}")
+
+
+@command.command("replace")
+@click.option("--inventory", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--file", "file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--stack-config",
+    "stack_config",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Pulumi.<stack>.yaml whose pools hold the nodes.",
+)
+def replace_cmd(inventory: Path, file: Path | None, stack_config: Path) -> None:
+    """Print the stack config commands that replace every quarantined node on `pulumi up`."""
+    from bootstrap.commands._common import config_errors
+    from bootstrap.health.replacement import plan
+    from bootstrap.inventory.load import InventoryError, load_inventory
+    from infra.config.load import load_stack_file
+
+    q = _load(_path(inventory, file))
+    try:
+        inv = load_inventory(inventory)
+    except InventoryError as exc:
+        _fail(str(exc))
+        return
+    with config_errors():
+        config = load_stack_file(stack_config)
+    names = [e.node for e in q.entries]
+    if not names:
+        click.echo("gpufleet: nothing is quarantined: nothing to replace", err=True)
+        return
+    result = plan(names, inv.nodes, config)
+    if result.problems:
+        _fail("cannot replace every quarantined node:\n  " + "\n  ".join(result.problems))
+    for cmd in result.sets:
+        click.echo(cmd.shell())
+    click.echo(
+        f"gpufleet: {len(result.sets)} node(s) to replace: run the commands above, then "
+        "`pulumi preview` (it lists each replacement) and `pulumi up`",
+        err=True,
+    )

@@ -34,7 +34,7 @@ from bootstrap.inventory.model import Bastion, Inventory, Node, PoolSize, SshSet
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 SSH_FIELDS = {"user", "identity_file", "known_hosts", "bastion"}
 BASTION_FIELDS = {"host", "port", "user"}
-NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape"}
+NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape", "instance_id"}
 POOL_FIELDS = {"nodes_requested", "spares", "gpu_power_cap_w"}
 POWER_CAP = "gpu_power_cap_w"
 TOP_FIELDS = {"ssh", "nodes", "pools"}
@@ -192,13 +192,14 @@ def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]
         port = v.port(where, entry, "port", 22)
         pool = v.name(where, entry, "pool")
         shape = v.string(where, entry, "shape", required=False) or ""
+        instance_id = v.string(where, entry, "instance_id", required=False)
         user = v.string(where, entry, "user", required=False) or (ssh.user if ssh else None)
         if name is not None:
             if name in seen:
                 v.problem(where, "name", f"duplicate of nodes[{seen[name]}]; names must be unique")
             seen.setdefault(name, i)
         if name and host and pool and user:
-            nodes.append(Node(name, host, port, user, pool, shape))
+            nodes.append(Node(name, host, port, user, pool, shape, instance_id or None))
     return nodes
 
 

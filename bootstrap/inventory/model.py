@@ -34,6 +34,7 @@ class Node:
     user: str
     pool: str
     shape: str
+    instance_id: str | None = None  # the OCI instance OCID, when the stack output gave it
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,10 @@ def stack_output_to_inventory(
                 problems.append(f"{node_where}: must be an object with 'name' and 'private_ip'")
                 continue
             name, ip = text(node_where, raw, "name"), text(node_where, raw, "private_ip")
-            nodes.append({"name": name, "host": ip, "port": 22, "pool": pool_name, "shape": shape})
+            node = {"name": name, "host": ip, "port": 22, "pool": pool_name, "shape": shape}
+            if isinstance(raw.get("id"), str) and raw["id"]:
+                node["instance_id"] = raw["id"]  # the program exports each node's OCID as "id"
+            nodes.append(node)
     if problems:
         raise InventoryError(label, problems)
     ssh: dict[str, Any] = {"user": user, "bastion": {"host": bastion_ip, "port": 22, "user": user}}

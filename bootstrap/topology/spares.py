@@ -129,7 +129,8 @@ class PoolSelection:
         return (
             f"pool {self.pool}: only {len(self.active)} passing nodes for {self.requested} "
             f"requested; exporting all {len(self.active)}, {self.short_by} short. Replace the "
-            "failed nodes: bump them in the pool's `replace_nodes` stack key and `pulumi up`"
+            "failed nodes: bump them in the pool's `replace_nodes` stack key (`gpufleet "
+            "quarantine replace` prints the commands) and `pulumi up`"
         )
 
     def to_dict(self) -> dict[str, Any]:
