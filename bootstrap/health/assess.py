@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.host_topology import parse as parse_host
 from bootstrap.health.checks import NO_EXPECTATIONS, NodeExpectations, needed_kinds
-from bootstrap.health.findings import Finding
+from bootstrap.health.findings import Finding, error
 from bootstrap.health.node_facts import Gathered, RawFact
 from bootstrap.health.node_report import PASS, NodeReport, judge, node_findings
 from bootstrap.health.pool_nccl import NcclSource, PoolNccl, run_pool
@@ -68,6 +68,14 @@ def topology_order(nodes: Sequence[Node], placed: Mapping[str, Placement | None]
     return [p.node for p in order(known)] + unknown
 
 
+def internal_error(exc: Exception) -> Finding:
+    return error(
+        "health-internal",
+        f"gpufleet could not judge this node: {type(exc).__name__}: {exc}",
+        "a gpufleet bug: rerun with --facts-dir on this node's collected facts and report it",
+    )
+
+
 @dataclass
 class _Judged:
     """What is kept of each node once judged (never its raw facts)."""
@@ -100,11 +108,14 @@ def assess(
             with judged.lock:
                 judged.unreachable[name] = g.reason or "no facts"
             return
-        _, found = node_findings(
-            node, g.raw, get_shape(node.shape), nccl_single=nccl == "single",
-            expect=per_pool.get(node.pool, NO_EXPECTATIONS),
-        )  # fmt: skip
-        placement = placement_of(node, g.raw)
+        try:
+            _, found = node_findings(
+                node, g.raw, get_shape(node.shape), nccl_single=nccl == "single",
+                expect=per_pool.get(node.pool, NO_EXPECTATIONS),
+            )  # fmt: skip
+            placement = placement_of(node, g.raw)
+        except Exception as exc:  # a bug fails this node, never the run or a worker thread
+            found, placement = [internal_error(exc)], None
         with judged.lock:
             judged.findings[name] = found
             judged.placed[name] = placement

@@ -64,3 +64,20 @@ def test_a_node_the_source_never_reports_is_unreachable_not_passed() -> None:
     reports, _ = assess(nodes()[:2], Silent())
     assert [(r.node, r.status) for r in reports] == [("gpu-0", "pass"), ("gpu-1", "unreachable")]
     assert reports[1].unreachable_reason == "no result from the source"
+
+
+def test_a_bug_while_judging_fails_that_node_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import bootstrap.health.assess as assess_module
+
+    real = assess_module.node_findings
+
+    def flaky(node, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if node.name == "gpu-1":
+            raise KeyError("boom")
+        return real(node, *args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "node_findings", flaky)
+    reports, _ = assess(nodes()[:3], BigSource())
+    assert [r.status for r in reports] == ["pass", "fail", "pass"]
+    assert reports[1].verdict.failing_checks == ("health-internal",)
+    assert "KeyError" in reports[1].verdict.errors[0].message
