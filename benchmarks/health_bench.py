@@ -8,6 +8,10 @@ H200 recording (`tests/recorded/device`): 8 GPU blocks of real `nvidia-smi -q -x
 Peer, measured in the same run: a bare Python process that reads every node's files and parses
 each node's XML with `xml.etree.ElementTree` (the floor of any judge of this output: reading
 and parsing what dominates it, nothing checked).
+
+Also `--source node-report`: each node holds only the verdict its own timer wrote (the real H200
+report of `tests/recorded/device`, stamped now and made a pass, as a healthy node writes it:
+~1.5 KB); its peer reads every file and `json.loads` it.
 """
 
 from __future__ import annotations
@@ -34,6 +38,23 @@ for node in sorted(Path(sys.argv[1]).iterdir()):
         if f.name == "nvidia-smi-xml.txt":
             ET.fromstring(data.split(b"\\n", 1)[1] if data.startswith(b"#") else data)
 """
+
+
+PEER_REPORTS = """
+import json, sys
+from pathlib import Path
+for node in sorted(Path(sys.argv[1]).iterdir()):
+    json.loads((node / "node-report.txt").read_bytes())
+"""
+
+
+def report_files() -> dict[str, bytes]:
+    from datetime import UTC, datetime
+
+    doc = json.loads((ROOT / "tests/recorded/device/h200-vm.health.json").read_text())
+    doc["checked_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    doc["verdict"], doc["errors"], doc["failing_checks"] = "pass", [], []  # a healthy node
+    return {"node-report": json.dumps(doc, indent=2).encode()}
 
 
 def node_files() -> dict[str, bytes]:
@@ -68,16 +89,20 @@ def fleet(folder: Path, nodes: int, files: dict[str, bytes]) -> tuple[Path, Path
 
 
 def main(sizes: tuple[int, ...] = SIZES, repeat: int = 3) -> list[tuple[int, Sample, Sample]]:
-    files = node_files()
     rows = []
-    for nodes in sizes:
-        with tempfile.TemporaryDirectory(prefix="gpufleet-health-bench-") as tmp:
-            inventory, facts = fleet(Path(tmp), nodes, files)
-            argv = [GPUFLEET, "health", "--inventory", str(inventory), "--facts-dir", str(facts),
-                    "--no-quarantine", "--json"]  # fmt: skip
-            ours = run(f"health --facts-dir {nodes:,} nodes", argv, cwd=tmp, repeat=repeat)
-            peer = run("read + ElementTree", [PY, "-c", PEER, str(facts)], cwd=tmp, repeat=repeat)
-            rows.append((nodes, ours, peer))
+    for source, files, label, peer_code, peer_label in (
+        ("facts", node_files(), "health --facts-dir", PEER, "read + ElementTree"),
+        ("node-report", report_files(), "health --source node-report", PEER_REPORTS,
+         "read + json.loads"),
+    ):  # fmt: skip
+        for nodes in sizes:
+            with tempfile.TemporaryDirectory(prefix="gpufleet-health-bench-") as tmp:
+                inventory, facts = fleet(Path(tmp), nodes, files)
+                argv = [GPUFLEET, "health", "--inventory", str(inventory), "--facts-dir",
+                        str(facts), "--source", source, "--no-quarantine", "--json"]  # fmt: skip
+                ours = run(f"{label} {nodes:,} nodes", argv, cwd=tmp, repeat=repeat)
+                peer = run(peer_label, [PY, "-c", peer_code, str(facts)], cwd=tmp, repeat=repeat)
+                rows.append((nodes, ours, peer))
     return rows
 
 

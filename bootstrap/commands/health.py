@@ -43,7 +43,8 @@ from bootstrap.runner.setup import SetupError, build_connector
 from bootstrap.ssh.settings import Timeouts
 from infra.shapes import CATALOG
 
-KNOWN_CHECKS = (*CHECK_NAMES, SINGLE, POOL, PAIR)
+# node-report: the --source node-report check; health-checker: the node wrapper's own finding
+KNOWN_CHECKS = (*CHECK_NAMES, SINGLE, POOL, PAIR, "node-report", "health-checker")
 
 
 def validate_ignore(names: tuple[str, ...]) -> list[str]:
@@ -107,6 +108,22 @@ def _quarantine_failed(path: Path, q: Quarantine, reports: list[NodeReport]) -> 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Quarantine list (default: quarantine.json beside the inventory).",
 )
+@click.option(
+    "--source",
+    type=click.Choice(["facts", "node-report"]),
+    default="facts",
+    show_default=True,
+    help="facts: gather every fact and judge here. node-report: read each node's own timer "
+    "verdict (/var/lib/gpufleet/health.json, ~6 KB), judged for shape and age.",
+)
+@click.option(
+    "--max-report-age",
+    type=click.FloatRange(min=1),
+    default=15.0,
+    show_default=True,
+    metavar="MIN",
+    help="With --source node-report: a node verdict older than this fails the node.",
+)
 @click.option("--no-quarantine", is_flag=True, help="Do not add failed nodes to the quarantine.")
 @click.option("--sudo/--no-sudo", default=True, show_default=True,
               help="Gather facts under `sudo -n` (dmesg and mlxlink need root).")  # fmt: skip
@@ -116,6 +133,8 @@ def command(
     facts_dir: Path | None,
     report_path: Path | None,
     quarantine_file: Path | None,
+    source: str,
+    max_report_age: float,
     no_quarantine: bool,
     sudo: bool,
     **options: Any,
@@ -134,22 +153,27 @@ def command(
         quarantine = load(q_path)
     except QuarantineError as exc:
         bad_input(str(exc))
+    checks = None
+    if source == "node-report":
+        from bootstrap.health.checks.self_report import self_report_check
+
+        checks = (self_report_check(max_report_age * 60),)
     if facts_dir is not None:
         if not facts_dir.is_dir():
             bad_input(f"--facts-dir {facts_dir}: not a folder")
-        source: Any = FactsDirSource(facts_dir)
+        node_source: Any = FactsDirSource(facts_dir)
     else:
-        source = _ssh_source(opts, inventory, sudo)
+        node_source = _ssh_source(opts, inventory, sudo)
     try:
-        reports, pools = assess(inventory.nodes, source, nccl=nccl, ignore=ignored,
-                                quarantine=quarantine, nccl_source=source,
-                                expectations=expectations(inventory))  # fmt: skip
+        reports, pools = assess(inventory.nodes, node_source, nccl=nccl, ignore=ignored,
+                                quarantine=quarantine, nccl_source=node_source,
+                                expectations=expectations(inventory), checks=checks)  # fmt: skip
     except ValueError as exc:
         bad_input(str(exc))
     if not no_quarantine:
         _quarantine_failed(q_path, quarantine, reports)
     params = {"inventory": str(opts.inventory_path), "nccl": nccl, "ignore_check": ignored,
-              "facts_dir": str(facts_dir) if facts_dir else None}  # fmt: skip
+              "facts_dir": str(facts_dir) if facts_dir else None, "source": source}  # fmt: skip
     doc = to_dict(reports, pools, params)
     out_path = report_path or opts.inventory_path.resolve().parent / "health.json"
     out_path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -24,6 +24,7 @@ from bootstrap.facts import (
     instance_metadata,
     mounts,
     nccl_tests,
+    node_report,
     nvlink,
     oca_rdma,
     oca_version,
@@ -70,5 +71,6 @@ FACTS: dict[str, FactKind] = {
         FactKind("ibv-devinfo", rdma_ports.COMMAND, rdma_ports.parse, "RDMA port speed, GIDs"),
         FactKind("oca-version", oca_version.COMMAND, oca_version.parse, "Oracle Cloud Agent"),
         FactKind("gpu-power", gpu_power.COMMAND, gpu_power.parse, "GPU power limits"),
+        FactKind("node-report", node_report.COMMAND, node_report.parse, "the node timer's verdict"),
     )
 }

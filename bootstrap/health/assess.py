@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.host_topology import parse as parse_host
-from bootstrap.health.checks import NO_EXPECTATIONS, NodeExpectations, needed_kinds
+from bootstrap.health.checks import CHECKS, NO_EXPECTATIONS, Check, NodeExpectations, needed_kinds
 from bootstrap.health.findings import Finding, error
 from bootstrap.health.node_facts import Gathered, RawFact
 from bootstrap.health.node_report import PASS, NodeReport, judge, node_findings
@@ -43,10 +43,19 @@ class NodeSource(Protocol):
         ...
 
 
-def kinds_for(nccl: NcclMode) -> Callable[[Node], tuple[str, ...]]:
+def kinds_for(
+    nccl: NcclMode, base: tuple[Check, ...] | None = None
+) -> Callable[[Node], tuple[str, ...]]:
+    """The fact kinds to gather per node: what the shape's checks need (or `base`'s), the
+    topology fact, and nccl-tests for --nccl single."""
+
     def kinds(node: Node) -> tuple[str, ...]:
         extra = ("nccl-tests",) if nccl == "single" else ()
-        return (*needed_kinds(get_shape(node.shape)), TOPOLOGY_KIND, *extra)
+        if base is None:
+            needed = needed_kinds(get_shape(node.shape))
+        else:
+            needed = tuple(dict.fromkeys(k for c in base for k in c.needs))
+        return (*needed, TOPOLOGY_KIND, *extra)
 
     return kinds
 
@@ -95,9 +104,11 @@ def assess(
     quarantine: Quarantine | None = None,
     nccl_source: NcclSource | None = None,
     expectations: Mapping[str, NodeExpectations] | None = None,
+    checks: tuple[Check, ...] | None = None,
 ) -> tuple[list[NodeReport], list[PoolNccl]]:
     """`expectations`: per pool name, what the stack config asks beyond the shape (a pool not
-    listed expects nothing extra)."""
+    listed expects nothing extra). `checks`: run these instead of the node check table (the
+    node-report source judges each node by its own timer's verdict)."""
     per_pool = expectations or {}
     by_name = {n.name: n for n in nodes}
     judged = _Judged()
@@ -111,7 +122,7 @@ def assess(
         try:
             _, found = node_findings(
                 node, g.raw, get_shape(node.shape), nccl_single=nccl == "single",
-                expect=per_pool.get(node.pool, NO_EXPECTATIONS),
+                expect=per_pool.get(node.pool, NO_EXPECTATIONS), base=checks or CHECKS,
             )  # fmt: skip
             placement = placement_of(node, g.raw)
         except Exception as exc:  # a bug fails this node, never the run or a worker thread
@@ -121,7 +132,7 @@ def assess(
             judged.placed[name] = placement
             judged.unreachable[name] = None
 
-    source.gather(nodes, kinds_for(nccl), consume)
+    source.gather(nodes, kinds_for(nccl, checks), consume)
     for node in nodes:  # a source that never reported a node: not judged, not admitted
         judged.unreachable.setdefault(node.name, "no result from the source")
     findings = judged.findings

@@ -40,8 +40,8 @@ class NodeReport:
         }
 
 
-def checks_for(nccl_single: bool) -> tuple[Check, ...]:
-    return (*CHECKS, NCCL_SINGLE_CHECK) if nccl_single else CHECKS
+def checks_for(nccl_single: bool, base: tuple[Check, ...] = CHECKS) -> tuple[Check, ...]:
+    return (*base, NCCL_SINGLE_CHECK) if nccl_single else base
 
 
 def node_findings(
@@ -51,9 +51,10 @@ def node_findings(
     *,
     nccl_single: bool,
     expect: NodeExpectations = NO_EXPECTATIONS,
+    base: tuple[Check, ...] = CHECKS,
 ) -> tuple[NodeFacts, list[Finding]]:
     facts = NodeFacts(node.name, raw)
-    return facts, run_checks(facts, shape, checks_for(nccl_single), expect)
+    return facts, run_checks(facts, shape, checks_for(nccl_single, base), expect)
 
 
 def judge(
