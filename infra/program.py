@@ -58,9 +58,15 @@ def _pool_nodes(
 
         return pulumi.Output.all(*[cn.id for cn in component.cluster_networks]).apply(lookup)
     if getattr(component, "instances", None):
+        names = component.node_names  # "<pool>-0007": what replace_nodes and the inventory use
         return pulumi.Output.all(
-            *[pulumi.Output.all(i.display_name, i.id, i.private_ip) for i in component.instances]
-        ).apply(lambda rows: [{"name": n, "id": i, "private_ip": ip} for n, i, ip in rows])
+            *[pulumi.Output.all(i.id, i.private_ip) for i in component.instances]
+        ).apply(
+            lambda rows: [
+                {"name": n, "id": i, "private_ip": ip}
+                for n, (i, ip) in zip(names, rows, strict=True)
+            ]
+        )
     return []  # GB200 memory clusters: list nodes with `oci compute-management` after up
 
 

@@ -240,6 +240,9 @@ class GpuPool(pulumi.ComponentResource):
         )
         self.id_output = self.compute_cluster.id
         self.instances: list[core.Instance] = []
+        # Node names, parallel to `instances`: "<pool>-0007", the hostname, the inventory name
+        # and the key `replace_nodes` takes (not the stack-prefixed display name).
+        self.node_names: list[str] = []
         self.memory_clusters: list[core.ComputeGpuMemoryCluster] = []
         if args.gpu_memory_fabric_ids:
             sizes = rack_sizes(args.nodes, len(args.gpu_memory_fabric_ids))
@@ -279,6 +282,7 @@ class GpuPool(pulumi.ComponentResource):
                     pulumi.ResourceOptions(protect=False, replacement_trigger=f"gen-{generation}"),
                 )
             )
+            self.node_names.append(node)
             self.instances.append(
                 core.Instance(
                     f"{name}-{index:04d}",

@@ -116,3 +116,36 @@ def test_after_up_the_stack_lists_every_node_with_its_address() -> None:
         {"name": "dev-h100-1", "id": "ocid1.instance.oc1..a", "private_ip": "10.0.128.10"},
         {"name": "dev-h100-2", "id": "ocid1.instance.oc1..b", "private_ip": "10.0.128.11"},
     ]
+
+
+def test_after_up_compute_cluster_nodes_are_named_as_replace_nodes_keys_them(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Compute-cluster nodes export their node name ("h100-0002": hostname and the key of
+    `replace_nodes`), not the stack-prefixed display name, so `gpufleet quarantine replace`
+    keys them right."""
+    from typing import Any
+
+    import yaml
+
+    from infra.config.load import to_pulumi_config
+    from infra.offline.recorder import RecordingMocks
+    from tests.infra.conftest import EXAMPLE
+
+    doc = yaml.safe_load(EXAMPLE.read_text())
+    doc["config"]["gpufleet:pools"][0]["mode"] = "compute_cluster"
+
+    class Mocks(RecordingMocks):
+        def new_resource(self, args: Any) -> Any:
+            rid, state = super().new_resource(args)
+            if args.typ == "oci:Core/instance:Instance":
+                state = {**state, "privateIp": f"10.0.128.{args.name[-1]}"}
+            return rid, state
+
+    stack = tmp_path / "Pulumi.cc.yaml"
+    stack.write_text(yaml.safe_dump(doc))
+    config = to_pulumi_config(stack)
+    _, outputs = _run_program(config, "up", preview=False, mocks=Mocks())
+    nodes = outputs["pools"]["h100"]["nodes"]
+    assert [(n["name"], n["private_ip"]) for n in nodes] == [
+        ("h100-0001", "10.0.128.1"), ("h100-0002", "10.0.128.2")
+    ]  # fmt: skip
+    assert all(n["id"] for n in nodes)
