@@ -229,3 +229,18 @@ def test_bad_cap_argument_is_a_usage_error(tmp_path: Path, bad: str, capsys):
         code = exc.code
     assert code == checker.EXIT_USAGE
     assert "watts" in capsys.readouterr().err
+
+
+def test_every_report_the_node_writes_is_a_valid_node_report_fact(tmp_path: Path):
+    """What `gpufleet health --source node-report` reads: the checker's own report and the
+    wrapper's fallback both parse as the node-report fact, with the same verdict."""
+    from bootstrap.facts.node_report import parse as parse_report
+
+    node = make(tmp_path)
+    assert node.run().returncode == 0
+    ok = parse_report(node.out.read_text())
+    assert (ok.verdict, ok.shape, ok.errors) == ("pass", H200.name, ())
+    node.checker.unlink()
+    assert node.run().returncode == 1
+    fallback = parse_report(node.out.read_text())
+    assert fallback.verdict == "fail" and [e.check for e in fallback.errors] == ["health-checker"]
