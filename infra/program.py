@@ -32,31 +32,64 @@ def _pool_nodes(
     """[{name, id, private_ip}] for a pool's nodes, known only after `up` (unknown in preview)."""
     import pulumi_oci.core as core
 
-    if component.cluster_network is not None:
-        cid = config.compartment_id
+    cid = config.compartment_id
 
-        def lookup(cn_ids: list[str]) -> Any:
+    def joined(instance_lists: list[Any]) -> Any:
+        """Instances (each list item: one cluster network's or memory cluster's) joined with
+        the VNIC attachments and the node subnet's private IPs: three lookups per pool."""
+        atts = core.get_vnic_attachments_output(compartment_id=cid, availability_domain=ad)
+        ips = core.get_private_ips_output(subnet_id=nodes_subnet_id)
+        return pulumi.Output.all(
+            pulumi.Output.all(*instance_lists), atts.vnic_attachments, ips.private_ips
+        ).apply(
+            lambda r: lookups.join_node_addresses(
+                [_row(x, "id", "display_name") for chunk in r[0] for x in chunk or []],
+                [_row(x, "instance_id", "vnic_id", "state") for x in r[1] or []],
+                [_row(x, "vnic_id", "ip_address", "is_primary") for x in r[2] or []],
+            )
+        )
+
+    if component.cluster_network is not None:
+
+        def cluster_networks(cn_ids: list[str]) -> Any:
             if pulumi.runtime.is_dry_run():
                 return []  # nodes do not exist in a preview
-            insts = [
-                core.get_cluster_network_instances_output(
-                    cluster_network_id=cn, compartment_id=cid
-                ).instances
-                for cn in cn_ids
-            ]
-            atts = core.get_vnic_attachments_output(compartment_id=cid, availability_domain=ad)
-            ips = core.get_private_ips_output(subnet_id=nodes_subnet_id)
-            return pulumi.Output.all(
-                pulumi.Output.all(*insts), atts.vnic_attachments, ips.private_ips
-            ).apply(
-                lambda r: lookups.join_node_addresses(
-                    [_row(x, "id", "display_name") for chunk in r[0] for x in chunk or []],
-                    [_row(x, "instance_id", "vnic_id", "state") for x in r[1] or []],
-                    [_row(x, "vnic_id", "ip_address", "is_primary") for x in r[2] or []],
-                )
+            return joined(
+                [
+                    core.get_cluster_network_instances_output(
+                        cluster_network_id=cn, compartment_id=cid
+                    ).instances
+                    for cn in cn_ids
+                ]
             )
 
-        return pulumi.Output.all(*[cn.id for cn in component.cluster_networks]).apply(lookup)
+        return pulumi.Output.all(*[cn.id for cn in component.cluster_networks]).apply(
+            cluster_networks
+        )
+    if getattr(component, "memory_clusters", None):
+        # GB200: the memory clusters launch the nodes; each lists its instances
+        # (pulumi-oci core.get_compute_gpu_memory_cluster_instances: items with id and
+        # display_name). Their ids are taken to be the instances' OCIDs that VNIC attachments
+        # name; if they were not, the nodes would come out without an address and
+        # `gpufleet inventory` would refuse them, not pass them silently.
+
+        def memory_clusters(ids: list[str]) -> Any:
+            if pulumi.runtime.is_dry_run():
+                return []
+            return joined(
+                [
+                    core.get_compute_gpu_memory_cluster_instances_output(
+                        compute_gpu_memory_cluster_id=mc
+                    ).compute_gpu_memory_cluster_instance_collections.apply(
+                        lambda cols: [item for col in cols or [] for item in _items(col)]
+                    )
+                    for mc in ids
+                ]
+            )
+
+        return pulumi.Output.all(*[mc.id for mc in component.memory_clusters]).apply(
+            memory_clusters
+        )
     if getattr(component, "instances", None):
         names = component.node_names  # "<pool>-0007": what replace_nodes and the inventory use
         return pulumi.Output.all(
@@ -67,7 +100,13 @@ def _pool_nodes(
                 for n, (i, ip) in zip(names, rows, strict=True)
             ]
         )
-    return []  # GB200 memory clusters: list nodes with `oci compute-management` after up
+    return []
+
+
+def _items(collection: Any) -> list[Any]:
+    """A lookup collection's `items` (attribute, or key when the mock runtime hands a dict)."""
+    items = collection.get("items") if isinstance(collection, dict) else collection.items
+    return list(items or [])
 
 
 def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:

@@ -149,3 +149,56 @@ def test_after_up_compute_cluster_nodes_are_named_as_replace_nodes_keys_them(tmp
         ("h100-0001", "10.0.128.1"), ("h100-0002", "10.0.128.2")
     ]  # fmt: skip
     assert all(n["id"] for n in nodes)
+
+
+def test_after_up_gb200_nodes_come_from_their_memory_clusters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """GB200 pools launch nodes through GPU memory clusters: after `up` each cluster lists its
+    instances (getComputeGpuMemoryClusterInstances), joined to addresses like cluster networks,
+    so GB200 nodes reach the inventory, bootstrap and the health gate too."""
+    from typing import Any
+
+    import yaml
+
+    from infra.config.load import to_pulumi_config
+    from infra.offline.recorder import INVOKES, RecordingMocks
+    from tests.infra.conftest import EXAMPLE
+    from tests.render.configs import FABRIC
+
+    doc = yaml.safe_load(EXAMPLE.read_text())
+    doc["config"]["gpufleet:pools"] = [{
+        **doc["config"]["gpufleet:pools"][0], "name": "gb200", "shape": "BM.GPU.GB200.4",
+        "os": "ubuntu-22.04", "mode": "compute_cluster", "gpu_memory_fabric_ids": [FABRIC],
+    }]  # fmt: skip
+    stack = tmp_path / "Pulumi.gb.yaml"
+    stack.write_text(yaml.safe_dump(doc))
+
+    members = "oci:Core/getComputeGpuMemoryClusterInstances:getComputeGpuMemoryClusterInstances"
+
+    class Mocks(RecordingMocks):
+        def call(self, args: Any) -> Any:
+            answers = {
+                members: {
+                    "computeGpuMemoryClusterInstanceCollections": [{"items": [
+                        {"id": "ocid1.instance.oc1..g2", "displayName": "gb200-2"},
+                        {"id": "ocid1.instance.oc1..g1", "displayName": "gb200-1"},
+                    ]}]
+                },
+                "oci:Core/getVnicAttachments:getVnicAttachments": {"vnicAttachments": [
+                    {"instanceId": "ocid1.instance.oc1..g1", "vnicId": "v1", "state": "ATTACHED"},
+                    {"instanceId": "ocid1.instance.oc1..g2", "vnicId": "v2", "state": "ATTACHED"},
+                ]},
+                "oci:Core/getPrivateIps:getPrivateIps": {"privateIps": [
+                    {"vnicId": "v1", "ipAddress": "10.0.128.21", "isPrimary": True},
+                    {"vnicId": "v2", "ipAddress": "10.0.128.22", "isPrimary": True},
+                ]},
+            }  # fmt: skip
+            if args.token in answers:
+                return answers[args.token], []
+            assert args.token in INVOKES, args.token
+            return super().call(args)
+
+    _, outputs = _run_program(to_pulumi_config(stack), "up", preview=False, mocks=Mocks())
+    assert outputs["pools"]["gb200"]["nodes"] == [
+        {"name": "gb200-1", "id": "ocid1.instance.oc1..g1", "private_ip": "10.0.128.21"},
+        {"name": "gb200-2", "id": "ocid1.instance.oc1..g2", "private_ip": "10.0.128.22"},
+    ]
