@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from bootstrap.facts.errors import FactParseError
 from bootstrap.facts.registry import FACTS
+from bootstrap.nodecheck.checker import run_sh
 from bootstrap.nodecheck.zipapp import checker_pyz
 
 SKIPPED = {
@@ -80,20 +81,10 @@ def start_load(seconds: float) -> subprocess.Popen[bytes]:
 
 
 def sh(command: str, limit_s: float = 90) -> tuple[str, int | None, float]:
+    """The node checker's own runner (`/bin/sh -c`, LC_ALL=C, killed past its limit), timed."""
     started = time.monotonic()
-    try:
-        proc = subprocess.run(
-            ["/bin/sh", "-c", command],
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            env=dict(os.environ, LC_ALL="C"),
-            timeout=limit_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return "", None, time.monotonic() - started
-    text = proc.stdout.decode("utf-8", errors="replace")
-    return text, proc.returncode, round(time.monotonic() - started, 3)
+    raw = run_sh(command, limit_s)
+    return raw.text, raw.exit_code, round(time.monotonic() - started, 3)
 
 
 def machine_line(machine: str) -> str:
