@@ -24,6 +24,39 @@ from bootstrap.health.pool_nccl import PoolNccl
 SCHEMA = 1
 
 
+def _details(nodes: Sequence[NodeReport]) -> list[str]:
+    details: list[str] = []
+    for n in nodes:
+        if n.unreachable_reason:
+            details.append(f"{n.node}  unreachable: {n.unreachable_reason}")
+        for f in n.verdict.findings:
+            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
+            details.append(f"{n.node}  {f.severity}  {f.check}: {f.message}{note}")
+            details.append(f"{' ' * len(n.node)}  -> {f.remedy}")
+    return details
+
+
+def _grouped_details(nodes: Sequence[NodeReport]) -> list[str]:
+    """Each distinct finding (or unreachable reason) once, with how many nodes and which."""
+    groups: dict[tuple[str, str, str, str], list[str]] = {}
+    for n in nodes:
+        if n.unreachable_reason:
+            groups.setdefault(("unreachable", "", n.unreachable_reason, ""), []).append(n.node)
+        for f in n.verdict.findings:
+            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
+            key = (str(f.severity), f.check, f.message + note, f.remedy)
+            groups.setdefault(key, []).append(n.node)
+    details: list[str] = []
+    for (severity, check, message, remedy), names in groups.items():
+        shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+        count = f"{len(names)} node{'' if len(names) == 1 else 's'}"
+        head = f"{severity}: {message}" if not check else f"{severity}  {check}: {message}"
+        details.append(f"{count}  {head}  [{shown}]")
+        if remedy:
+            details.append(f"  -> {remedy}")
+    return details
+
+
 def exit_code(nodes: Sequence[NodeReport], pools: Sequence[PoolNccl]) -> int:
     pool_error = any(f.severity is Severity.ERROR for p in pools for f in p.findings)
     return 0 if all(n.status == PASS for n in nodes) and not pool_error else 1
@@ -43,22 +76,24 @@ def to_dict(
     }
 
 
+# Above this many nodes the table lists only nodes that did not pass, and findings shared by
+# several nodes (the same check, message and remedy) are printed once with their node count.
+LIST_ALL = 50
+
+
 def render_table(nodes: Sequence[NodeReport], pools: Sequence[PoolNccl]) -> str:
-    width = max([4, *(len(n.node) for n in nodes)])
-    pool_w = max([4, *(len(n.pool) for n in nodes)])
+    large = len(nodes) > LIST_ALL
+    listed = [n for n in nodes if n.status != PASS] if large else list(nodes)
+    width = max([4, *(len(n.node) for n in listed)])
+    pool_w = max([4, *(len(n.pool) for n in listed)])
     rows = [f"{'NODE':<{width}}  {'POOL':<{pool_w}}  {'VERDICT':<11}  FAILING CHECKS"]
-    for n in nodes:
+    for n in listed:
         label = {PASS: "pass", FAIL: "FAIL", UNREACHABLE: "UNREACHABLE"}[n.status]
         failing = ", ".join(n.verdict.failing_checks)
         rows.append(f"{n.node:<{width}}  {n.pool:<{pool_w}}  {label:<11}  {failing}".rstrip())
-    details: list[str] = []
-    for n in nodes:
-        if n.unreachable_reason:
-            details.append(f"{n.node}  unreachable: {n.unreachable_reason}")
-        for f in n.verdict.findings:
-            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
-            details.append(f"{n.node}  {f.severity}  {f.check}: {f.message}{note}")
-            details.append(f"{' ' * len(n.node)}  -> {f.remedy}")
+    if large:
+        rows.append(f"({len(nodes) - len(listed)} passing nodes not listed: see the JSON report)")
+    details = _grouped_details(nodes) if large else _details(nodes)
     for p in pools:
         for f in p.findings:
             details.append(f"pool {p.pool}  {f.severity}  {f.check}: {f.message}")

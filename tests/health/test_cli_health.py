@@ -18,6 +18,7 @@ from tests.health.conftest import (
     with_avg,
     write_node,
 )
+from tests.recorded.device import H200_VM
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -168,3 +169,25 @@ def test_pool_power_cap_from_the_inventory_is_checked(tmp_path: Path) -> None:
     inv.write_text(json.dumps({k: v for k, v in doc.items() if k != "pools"}))
     code, out, _ = run("--inventory", str(inv), "--facts-dir", str(facts), "--no-quarantine")
     assert code == 0, out
+
+
+def test_a_large_fleet_lists_only_what_did_not_pass_and_groups_shared_findings(
+    tmp_path: Path,
+) -> None:
+    names = [f"gpu-{i:03d}" for i in range(60)]
+    inv, facts = fleet(tmp_path, names)
+    mounts = (H200_VM / "mounts.txt").read_text()  # real: no NVMe scratch mounted (a warning)
+    for name in names:
+        (facts / name / "mounts.txt").write_text(mounts)
+    (facts / "gpu-007" / "oca-rdma.txt").write_text(read(fact_case("oca_rdma_in_progress.json")))
+    code, out, _ = run("--inventory", str(inv), "--facts-dir", str(facts), "--no-quarantine")
+    assert code == 1
+    rows = [line for line in out.splitlines() if line.startswith("gpu-")]
+    assert len(rows) == 1 and rows[0].startswith("gpu-007 ") and "oca-rdma" in rows[0]
+    assert "(59 passing nodes not listed: see the JSON report)" in out
+    shared = next(line for line in out.splitlines() if "local-nvme" in line)
+    assert shared.startswith("60 nodes  warning  local-nvme:")
+    assert "[gpu-000, gpu-001, gpu-002, gpu-003, gpu-004, ... (55 more)]" in shared
+    assert "60 nodes: 59 pass, 1 fail, 0 unreachable" in out
+    doc = json.loads((tmp_path / "health.json").read_text())
+    assert len(doc["nodes"]) == 60  # the report keeps every node
