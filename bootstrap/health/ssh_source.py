@@ -69,8 +69,10 @@ class SshSource:
         output goes to `each(node, text, why)` as soon as its result is final, its captured lines
         are dropped, and the returned mapping is empty (nothing is held for the whole fleet)."""
         out: dict[str, tuple[str | None, str]] = {}
+        seen: set[str] = set()
 
         def collect(r: NodeResult) -> None:
+            seen.add(r.node)
             capture = jobs[r.node].capture
             lines = capture or []
             ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
@@ -83,7 +85,7 @@ class SshSource:
                 capture.clear()
             each(r.node, text, why)
 
-        run_fleet(
+        report = run_fleet(
             [self.by_name[name] for name in jobs],
             lambda node: jobs[node.name],
             connector=self.make_connector(),
@@ -93,6 +95,9 @@ class SshSource:
             params={"nodes": list(jobs)},
             on_result=collect,
         )
+        for r in report.results:  # nodes never started (--max-fail-percent, Ctrl-C): their reason
+            if r.node not in seen:
+                collect(r)
         return out
 
     def gather(

@@ -81,3 +81,28 @@ def test_a_bug_while_judging_fails_that_node_only(monkeypatch) -> None:  # type:
     assert [r.status for r in reports] == ["pass", "fail", "pass"]
     assert reports[1].verdict.failing_checks == ("health-internal",)
     assert "KeyError" in reports[1].verdict.errors[0].message
+
+
+def test_over_ssh_a_node_never_started_keeps_the_runners_reason(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Nodes the runner never started (--max-fail-percent, Ctrl-C) get no completion callback;
+    they still reach the judge, with the runner's reason, not as "no result"."""
+    import bootstrap.health.ssh_source as ssh_source
+    from bootstrap.results import NodeResult, RunReport, Status
+    from bootstrap.runner import RunSettings
+
+    two = nodes()[:2]
+
+    def fake_run_fleet(members, job_for, *, on_result, **kwargs):  # type: ignore[no-untyped-def]
+        first = NodeResult(two[0].name, "train", two[0].host, Status.FAILED, 1, 0.1, None, [],
+                           [], "exit", "boom")  # fmt: skip
+        on_result(first)
+        never = NodeResult.skipped_(two[1].name, "train", two[1].host,
+                                    "not started: 1 of 2 nodes failed (50% > 10)")  # fmt: skip
+        return RunReport("r", "health", 0.0, 0.0, {}, results=[first, never])
+
+    monkeypatch.setattr(ssh_source, "run_fleet", fake_run_fleet)
+    source = ssh_source.SshSource(two, lambda: None, RunSettings(), tmp_path)  # type: ignore[arg-type]
+    reports, _ = assess(two, source)
+    assert [r.status for r in reports] == ["unreachable", "unreachable"]
+    assert reports[1].unreachable_reason is not None
+    assert "not started: 1 of 2 nodes failed" in reports[1].unreachable_reason
