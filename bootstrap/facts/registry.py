@@ -21,6 +21,7 @@ from bootstrap.facts import (
     gpus_table,
     gpus_xml,
     host_topology,
+    imex,
     instance_metadata,
     mounts,
     nccl_tests,
@@ -71,6 +72,7 @@ FACTS: dict[str, FactKind] = {
         FactKind("ibv-devinfo", rdma_ports.COMMAND, rdma_ports.parse, "RDMA port speed, GIDs"),
         FactKind("oca-version", oca_version.COMMAND, oca_version.parse, "Oracle Cloud Agent"),
         FactKind("gpu-power", gpu_power.COMMAND, gpu_power.parse, "GPU power limits"),
+        FactKind("imex", imex.COMMAND, imex.parse, "IMEX daemon state (GB200)"),
         FactKind("node-report", node_report.COMMAND, node_report.parse, "the node timer's verdict"),
     )
 }
