@@ -49,12 +49,11 @@ def kinds_for(
     """The fact kinds to gather per node: what the shape's checks need (or `base`'s), the
     topology fact, and nccl-tests for --nccl single."""
 
+    extra = ("nccl-tests",) if nccl == "single" else ()
+    fixed = None if base is None else tuple(dict.fromkeys(k for c in base for k in c.needs))
+
     def kinds(node: Node) -> tuple[str, ...]:
-        extra = ("nccl-tests",) if nccl == "single" else ()
-        if base is None:
-            needed = needed_kinds(get_shape(node.shape))
-        else:
-            needed = tuple(dict.fromkeys(k for c in base for k in c.needs))
+        needed = needed_kinds(get_shape(node.shape)) if fixed is None else fixed
         return (*needed, TOPOLOGY_KIND, *extra)
 
     return kinds

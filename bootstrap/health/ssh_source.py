@@ -60,15 +60,11 @@ class SshSource:
         self.sudo = sudo
 
     def _run(
-        self,
-        jobs: dict[str, CommandJob],
-        kind: str,
-        each: Callable[[str, str | None, str], None] | None = None,
-    ) -> dict[str, tuple[str | None, str]]:
-        """node -> (captured stdout, or None when nothing ran; why). With `each`, every node's
-        output goes to `each(node, text, why)` as soon as its result is final, its captured lines
-        are dropped, and the returned mapping is empty (nothing is held for the whole fleet)."""
-        out: dict[str, tuple[str | None, str]] = {}
+        self, jobs: dict[str, CommandJob], kind: str, each: Callable[[str, str | None, str], None]
+    ) -> None:
+        """Run `jobs`; each node's output goes to `each(node, text or None when nothing ran,
+        why)` as soon as its result is final, and its captured lines are dropped (nothing is held
+        for the whole fleet). Nodes the runner never started come last, with its reason."""
         seen: set[str] = set()
 
         def collect(r: NodeResult) -> None:
@@ -78,9 +74,6 @@ class SshSource:
             ran = r.status.succeeded or (r.status is Status.FAILED and bool(lines))
             why = f"{r.status}: {r.error_message}" if r.error_message else str(r.status)
             text = "\n".join(lines) + "\n" if ran else None
-            if each is None:
-                out[r.node] = (text, why)
-                return
             if capture is not None:
                 capture.clear()
             each(r.node, text, why)
@@ -95,10 +88,9 @@ class SshSource:
             params={"nodes": list(jobs)},
             on_result=collect,
         )
-        for r in report.results:  # nodes never started (--max-fail-percent, Ctrl-C): their reason
+        for r in report.results:  # nodes never started (--max-fail-percent, Ctrl-C)
             if r.node not in seen:
                 collect(r)
-        return out
 
     def gather(
         self,
@@ -128,10 +120,13 @@ class SshSource:
 
     def _texts(self, jobs: dict[str, CommandJob]) -> dict[str, NcclOutput]:
         """launcher -> its captured output, or NoRun with the runner's status and error."""
-        return {
-            name: text if text is not None else NoRun(f"mpirun on {name}: {why}")
-            for name, (text, why) in self._run(jobs, "health-nccl").items()
-        }
+        out: dict[str, NcclOutput] = {}
+
+        def keep(name: str, text: str | None, why: str) -> None:
+            out[name] = text if text is not None else NoRun(f"mpirun on {name}: {why}")
+
+        self._run(jobs, "health-nccl", keep)
+        return out
 
     def pool_run(self, pool: str, nodes: Sequence[str]) -> NcclOutput:
         texts = self._texts({nodes[0]: self._mpirun(nodes[0], nodes, pool)})

@@ -488,11 +488,13 @@ gf::pkg::has() { # NAME WANT ("" = any version); sets GF_PKG_HAVE
   return 1
 }
 
-gf::pkgs::check() { # STEP
+gf::pkgs::check() { # STEP; on failure GF_PKG_MISSING names the package, GF_PKG_HAVE its versions
   local i
+  GF_PKG_MISSING=""
   for i in "${!GF_PKG_STEP[@]}"; do
     if [[ ${GF_PKG_STEP[i]} != "$1" ]]; then continue; fi
     if ! gf::pkg::has "${GF_PKG_NAME[i]}" "${GF_PKG_VERSION[i]}"; then
+      GF_PKG_MISSING=${GF_PKG_NAME[i]}
       GF_REASON="package ${GF_PKG_SPEC[i]} is not installed (have: ${GF_PKG_HAVE:-none})"
       return 1
     fi
@@ -827,10 +829,10 @@ gf::nvidia::loaded_ok() {
 step::nvidia_driver::check() {
   local loaded
   if ! gf::res::check nvidia_driver; then
-    # The driver package (listed first) is absent, yet a driver runs: say so, as the package
+    # The driver package is absent in any version, yet a driver runs: say so, as the package
     # manager does not know it (seen on a real H200 VM: 580.159.04 loaded, no nvidia-driver
     # package). Installing packages over it needs a reboot at least; an operator should know.
-    if [[ $GF_REASON == "package nvidia-driver"*"(have: none)" ]] &&
+    if [[ $GF_PKG_MISSING == nvidia-driver* && -z $GF_PKG_HAVE ]] &&
       loaded=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null); then
       GF_REASON="$GF_REASON; driver ${loaded%%$'\n'*} is loaded, installed outside the package manager"
     fi
