@@ -71,9 +71,9 @@ def drop_quarantined(inv: Inventory, q_path: Path | None) -> Inventory:
 UNCHECKED = "--allow-unchecked"
 
 
-def passing_nodes(health: Path, *, gated: bool = False, allow_unchecked: bool = False) -> (
-    frozenset[str] | None
-):  # fmt: skip
+def passing_nodes(
+    health: Path, *, gated: bool = False, allow_unchecked: bool = False
+) -> frozenset[str] | None:
     """Names that passed `gpufleet health` per the report at `health`; None (every node counts
     as passing) when there is none. Says which on stderr; exit 2 on an unreadable report, and,
     for a `gated` output (a hostfile), on a missing one unless `allow_unchecked`."""

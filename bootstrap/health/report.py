@@ -17,11 +17,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bootstrap.health.findings import Severity
+from bootstrap.health.findings import Finding, Severity
 from bootstrap.health.node_report import FAIL, PASS, UNREACHABLE, NodeReport
 from bootstrap.health.pool_nccl import PoolNccl
 
 SCHEMA = 1
+
+
+def _message(f: Finding) -> str:
+    return f.message + (f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else "")
 
 
 def _details(nodes: Sequence[NodeReport]) -> list[str]:
@@ -30,8 +34,7 @@ def _details(nodes: Sequence[NodeReport]) -> list[str]:
         if n.unreachable_reason:
             details.append(f"{n.node}  unreachable: {n.unreachable_reason}")
         for f in n.verdict.findings:
-            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
-            details.append(f"{n.node}  {f.severity}  {f.check}: {f.message}{note}")
+            details.append(f"{n.node}  {f.severity}  {f.check}: {_message(f)}")
             details.append(f"{' ' * len(n.node)}  -> {f.remedy}")
     return details
 
@@ -43,8 +46,7 @@ def _grouped_details(nodes: Sequence[NodeReport]) -> list[str]:
         if n.unreachable_reason:
             groups.setdefault(("unreachable", "", n.unreachable_reason, ""), []).append(n.node)
         for f in n.verdict.findings:
-            note = f" (ignored: --ignore-check {f.ignored_by})" if f.ignored_by else ""
-            key = (str(f.severity), f.check, f.message + note, f.remedy)
+            key = (str(f.severity), f.check, _message(f), f.remedy)
             groups.setdefault(key, []).append(n.node)
     details: list[str] = []
     for (severity, check, message, remedy), names in groups.items():
