@@ -1,4 +1,4 @@
-"""Helpers for fact tests: real recorded fixtures (shared/fixtures) and our derived cases."""
+"""Helpers for fact tests: real recorded fixtures (tests/recorded) and our derived cases."""
 
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ CASES = Path(__file__).resolve().parent / "cases"
 
 
 def fixture_text(name: str) -> str:
-    """A real recorded output from shared/fixtures, with its `# SOURCE:` line stripped."""
+    """A real recorded output from tests/recorded, with its `# SOURCE:` line stripped."""
     path = SHARED_FIXTURES / name
     if not path.is_file():
-        pytest.skip(
-            f"recorded fixture {path} not present (needs the shared/ checkout beside the repo)"
-        )
+        pytest.fail(f"recorded fixture {path} missing: vendor it into tests/recorded/")
     return strip_provenance(path.read_text(encoding="utf-8"))
 
 
@@ -51,7 +49,7 @@ def _fixture_path() -> object:
     def get(name: str) -> Path:
         path = SHARED_FIXTURES / name
         if not path.is_file():
-            pytest.skip(f"recorded fixture {path} not present")
+            pytest.fail(f"recorded fixture {path} missing: vendor it into tests/recorded/")
         return path
 
     return get

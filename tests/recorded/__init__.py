@@ -1,19 +1,15 @@
-"""Real recorded outputs for parser tests.
+"""Real recorded outputs for parser tests, vendored so a fresh clone needs nothing else.
 
-The project's shared fixture folder (`../shared/fixtures` beside the checkout) is the
-reference; this folder holds verbatim copies of the files the tests use, so a CI checkout
-without `shared/` still runs every parser test against real recordings. Never edit them: each
-keeps its first `# SOURCE:` line naming where it was published (see ../shared/fixtures/README.md).
+Each file here is a verbatim copy of one in the project's shared fixture folder, kept with its
+first `# SOURCE:` line naming where it was published. `SHA256SUMS` holds the digests of the
+shared originals, taken when they were copied (`sha256sum` format); `test_copies.py` checks every
+copy against it, so an edited copy fails without the suite ever reading outside the repository.
+Never edit these files: derive a new case under `tests/facts/cases/` instead.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-_VENDORED = Path(__file__).resolve().parent
-
-# Prefer the shared folder when present; the copies here are byte-identical (a test checks).
-RECORDED: Path = _SHARED if _SHARED.is_dir() else _VENDORED
-VENDORED: Path = _VENDORED
-SHARED: Path = _SHARED
+RECORDED: Path = Path(__file__).resolve().parent
+MANIFEST: Path = RECORDED / "SHA256SUMS"

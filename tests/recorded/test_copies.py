@@ -1,17 +1,25 @@
-"""The vendored recordings are byte-identical to the shared fixtures they copy."""
+"""The vendored recordings are byte-identical to the shared originals (digests in SHA256SUMS)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from tests.recorded import SHARED, VENDORED
+from tests.recorded import MANIFEST, RECORDED
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted(p for p in VENDORED.iterdir() if p.suffix in (".txt", ".json")),
-    ids=lambda p: p.name,
-)
-@pytest.mark.skipif(not SHARED.is_dir(), reason="no shared/fixtures beside the checkout")
-def test_copy_is_verbatim(path) -> None:
-    assert path.read_bytes() == (SHARED / path.name).read_bytes()
+def _manifest() -> dict[str, str]:
+    rows = (line.split(maxsplit=1) for line in MANIFEST.read_text().splitlines() if line)
+    return {name.strip(): digest for digest, name in rows}
+
+
+def test_manifest_lists_every_copy() -> None:
+    copies = {p.name for p in RECORDED.iterdir() if p.suffix in (".txt", ".json")}
+    assert copies == set(_manifest())
+
+
+@pytest.mark.parametrize("name", sorted(_manifest()))
+def test_copy_is_verbatim(name: str) -> None:
+    digest = hashlib.sha256((RECORDED / name).read_bytes()).hexdigest()
+    assert digest == _manifest()[name], f"{name} differs from the shared original it copies"
