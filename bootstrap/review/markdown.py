@@ -223,6 +223,8 @@ def _diff_table(c: ResourceChange) -> list[str]:
     rows = ["| property | before | after |", "|---|---|---|"]
     replace_paths = set(c.replace_reasons) | {h.path for h in c.forcenew}
     paths = list(c.diff_paths)
+    # Redacted whole first: a Pulumi secret object must not be walked into leaf by leaf.
+    old, new = redact_value(c.old_inputs or {}), redact_value(c.new_inputs or {})
     for path, kind in paths[:MAX_ROWS]:
         if path == "(protect)":
             rows.append(f"| protect | {_code(str(not c.protect))} | {_code(str(c.protect))} |")
@@ -236,8 +238,8 @@ def _diff_table(c: ResourceChange) -> list[str]:
             )
             else ""
         )
-        before = get(c.old_inputs or {}, path)
-        after = get(c.new_inputs or {}, path)
+        before = get(old, path)
+        after = get(new, path)
         if kind.startswith("update (new id)"):
             after = "(new id after its replacement)"
         rows.append(f"| {_code(path)}{mark} | {_value(before, path)} | {_value(after, path)} |")
@@ -247,7 +249,7 @@ def _diff_table(c: ResourceChange) -> list[str]:
 
 
 def _inputs_table(inputs: Mapping[str, Any]) -> list[str]:
-    leaves = list(flatten(inputs))
+    leaves = list(flatten(redact_value(inputs)))
     if not leaves or leaves == [("", {})]:
         return []
     rows = ["| input | value |", "|---|---|"]
