@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bootstrap.review.model import (
@@ -25,10 +26,12 @@ from bootstrap.review.model import (
 from bootstrap.review.paths import MISSING, flatten, get, leaf_key
 from bootstrap.review.redact import SECRET, redact_value
 
+# GitHub refuses an issue or PR comment body over 65,536 characters ("Body is too long
+# (maximum is 65536 characters)"; the REST API documents the same cap for comment bodies).
 GITHUB_COMMENT_LIMIT = 65_536
-# Leaves room for the sticky-comment marker and a second rendering in the same comment.
-DEFAULT_LIMIT = 60_000
-_NOTE_RESERVE = 600
+# Leaves room for the sticky-comment marker and heading the workflow puts above it.
+DEFAULT_LIMIT = 65_000
+_NOTE_RESERVE = 800
 MAX_ROWS = 30
 MAX_VALUE = 100
 _ICON = {4: "🔴", 3: "🟠", 2: "🟡", 1: "🟢", 0: "✅"}
@@ -260,7 +263,7 @@ def _inputs_table(inputs: Mapping[str, Any]) -> list[str]:
     return rows
 
 
-def _block(c: ResourceChange, heading: str) -> str:
+def _block(c: ResourceChange, heading: str, *, table: bool = True) -> str:
     flags = []
     if c.protect:
         flags.append("protected")
@@ -284,53 +287,132 @@ def _block(c: ResourceChange, heading: str) -> str:
         lines.append(
             "- the resource is protected: `pulumi up` will refuse this until protection is lifted"
         )
-    table: list[str]
-    if c.op == "create":
-        table = _inputs_table(c.new_inputs or {})
+    rows: list[str]
+    if not table:
+        rows = []
+    elif c.op == "create":
+        rows = _inputs_table(c.new_inputs or {})
     elif c.op == "delete":
-        table = _inputs_table(c.old_inputs or {})
+        rows = _inputs_table(c.old_inputs or {})
     else:
-        table = _diff_table(c)
-    if table:
-        lines += ["", *table]
+        rows = _diff_table(c)
+    if rows:
+        lines += ["", *rows]
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class Detail:
+    """How much of a review is shown; the ladder below leaves out the least important first."""
+
+    unchanged_pools: bool = True  # impact-table rows of pools nothing happens to
+    update_tables: bool = True  # property tables of routine updates
+    input_tables: bool = True  # input tables of routine creates and deletes
+    routine_blocks: bool = True  # False: routine changes one line each
+    dangerous_tables: bool = True  # property tables of dangerous operations
+
+
+# Each step leaves out one more kind of detail: unchanged first, then updates' property tables.
+LADDER: tuple[Detail, ...] = (
+    Detail(),
+    Detail(unchanged_pools=False),
+    Detail(unchanged_pools=False, update_tables=False),
+    Detail(unchanged_pools=False, update_tables=False, input_tables=False),
+    Detail(False, False, False, routine_blocks=False),
+    Detail(False, False, False, routine_blocks=False, dangerous_tables=False),
+)
+
+
+def _unchanged(i: PoolImpact) -> bool:
+    return i.disruption is Disruption.NONE and i.nodes_before == i.nodes_after
+
+
+def _left_out(reviews: Sequence[Review], detail: Detail) -> list[str]:
+    """What `detail` leaves out of `reviews`, counted, for the note under the comment."""
+    changes = [c for r in reviews for c in r.changes]
+    routine = [c for c in changes if not c.dangerous]
+    counts = [
+        (
+            not detail.unchanged_pools,
+            sum(_unchanged(i) for r in reviews for i in r.impacts),
+            "impact-table rows of {}",
+            "unchanged pool",
+        ),
+        (
+            not detail.update_tables and detail.routine_blocks,
+            sum(c.op == "update" for c in routine),
+            "property tables of {}",
+            "update",
+        ),
+        (
+            not detail.input_tables and detail.routine_blocks,
+            sum(c.op in ("create", "delete") for c in routine),
+            "input tables of {}",
+            "routine create or delete",
+        ),
+        (
+            not detail.routine_blocks,
+            len(routine),
+            "details of {} (listed one line each)",
+            "routine change",
+        ),
+        (
+            not detail.dangerous_tables,
+            sum(c.dangerous for c in changes),
+            "property tables of {}",
+            "dangerous operation",
+        ),
+    ]
+    return [
+        label.format(f"{n:,} {what}" if n == 1 else f"{n:,} {what}s")
+        for dropped, n, label, what in counts
+        if dropped and n
+    ]
+
+
 class _Budget:
+    """Parts of the comment, each added only when the rest still fits under the limit."""
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.parts: list[str] = []
         self.size = 0
         self.cut: Counter[str] = Counter()
+        self.critical_cut = False  # something other than routine changes did not fit
+        self.reserve = 0  # kept free for the stacks still to come
 
     def fits(self, text: str) -> bool:
-        return self.size + len(text) + _NOTE_RESERVE <= self.limit
+        return self.size + len(text) + _NOTE_RESERVE + self.reserve <= self.limit
 
     def add(self, text: str) -> None:
         self.parts.append(text)
         self.size += len(text)
 
-    def section(self, header: str, blocks: list[str], footer: str, label: str) -> None:
+    def section(
+        self, header: str, blocks: list[str], footer: str, label: str, *, routine: bool = False
+    ) -> None:
+        """`header`, as many `blocks` as fit, then `footer` (it closes what `header` opens)."""
         if not blocks:
             return
+        before = sum(self.cut.values())
         if not self.fits(header + blocks[0] + footer):
             self.cut[label] += len(blocks)
-            return
-        self.add(header)
-        for block in blocks:
-            if self.fits(block + footer):
-                self.add(block)
-            else:
-                self.cut[label] += 1
-        self.add(footer)
+        else:
+            self.add(header)
+            for block in blocks:
+                if self.fits(block + footer):
+                    self.add(block)
+                else:
+                    self.cut[label] += 1
+            self.add(footer)
+        if sum(self.cut.values()) > before and not routine:
+            self.critical_cut = True
 
 
-def render(review: Review, *, limit: int = DEFAULT_LIMIT) -> str:
-    """The comment body, at most `limit` characters (GitHub allows 65,536)."""
-    limit = min(limit, GITHUB_COMMENT_LIMIT)
+def _head(review: Review, detail: Detail, heading: str) -> str:
     heads = headlines(review)
     top_sev, top = heads[0]
-    head = [f"### {_ICON[top_sev]} {top[0].upper()}{top[1:]}", ""]
+    head = [f"{heading} {_ICON[top_sev]} {top[0].upper()}{top[1:]}", ""]
     head += [f"- {_ICON[sev]} {text}" for sev, text in heads[1:]]
     if len(heads) > 1:
         head.append("")
@@ -343,29 +425,42 @@ def render(review: Review, *, limit: int = DEFAULT_LIMIT) -> str:
     head += [f"> {note}" for note in review.notes]
     if review.notes:
         head.append("")
+    impacts = [i for i in review.impacts if detail.unchanged_pools or not _unchanged(i)]
     if review.impacts:
-        head += ["#### GPU impact", "", _impact_table(review.impacts), ""]
+        head += [f"{heading}# GPU impact", "", _impact_table(impacts)]
+        hidden = len(review.impacts) - len(impacts)
+        if hidden:
+            head.append(f"<sub>{_plural(hidden, 'unchanged pool')} not listed.</sub>")
+        head.append("")
     else:
         head += ["No GPU pool is touched.", ""]
-    budget = _Budget(limit)
-    head_text = "\n".join(head) + "\n"
+    return "\n".join(head) + "\n"
+
+
+def _body(
+    review: Review, detail: Detail, budget: _Budget, heading: str, *, routine: bool = True
+) -> None:
+    """Append one review; with `routine=False` only what is never cut before routine changes."""
+    head_text = _head(review, detail, heading)
     if not budget.fits(head_text):
-        keep = max(0, limit - _NOTE_RESERVE)
-        budget.add(head_text[:keep] + "\n")
-        budget.cut["lines of the summary"] += head_text[keep:].count("\n")
+        keep = max(0, budget.limit - budget.size - _NOTE_RESERVE)
+        lines = head_text[:keep].split("\n")[:-1]  # whole lines only: no half table row
+        budget.add("\n".join(lines) + "\n")
+        budget.cut["lines of the summary"] += head_text.count("\n") - len(lines)
+        budget.critical_cut = True
     else:
         budget.add(head_text)
 
     dangerous = [c for c in review.changes if c.dangerous]
     budget.section(
-        f"#### ⚠️ Dangerous operations ({len(dangerous)})\n\n",
-        [_block(c, "#####") + "\n" for c in dangerous],
+        f"{heading}# ⚠️ Dangerous operations ({len(dangerous)})\n\n",
+        [_block(c, f"{heading}##", table=detail.dangerous_tables) + "\n" for c in dangerous],
         "",
         "dangerous operations",
     )
     diags = [d for d in review.diagnostics if d.severity in ("error", "info#err", "warning")]
     budget.section(
-        "#### Engine diagnostics\n\n",
+        f"{heading}# Engine diagnostics\n\n",
         [
             f"- **{d.severity}**"
             + (f" {_code(d.urn.rsplit('::', 1)[-1])}" if d.urn else "")
@@ -378,25 +473,76 @@ def render(review: Review, *, limit: int = DEFAULT_LIMIT) -> str:
         "diagnostics",
     )
     for title, body in review.extra_sections:
-        budget.section(f"#### {title}\n\n", [body + "\n"], "", title)
-    rest = [c for c in review.changes if not c.dangerous]
+        budget.section(f"{heading}# {title}\n\n", [body + "\n"], "", title)
+    rest = [c for c in review.changes if not c.dangerous] if routine else []
     for op in sorted({c.op for c in rest}, key=_op_rank):
         group = [c for c in rest if c.op == op]
+        footer = "</details>\n\n"
+        if detail.routine_blocks:
+            table = detail.update_tables if op == "update" else detail.input_tables
+            blocks = [
+                _block(c, "**", table=table).replace(f"** {op} ", f"**{op}** ", 1) + "\n"
+                for c in group
+            ]
+        else:
+            blocks = [f"- {_code(c.name)} — {c.short_type}\n" for c in group]
+            footer = "\n" + footer  # a blank line ends the list before the closing tag
         budget.section(
             f"<details><summary><b>{op}</b> ({len(group)})</summary>\n\n",
-            [_block(c, "**").replace(f"** {op} ", f"**{op}** ", 1) + "\n" for c in group],
-            "</details>\n\n",
+            blocks,
+            footer,
             f"{op}s",
+            routine=True,
         )
-    if budget.cut:
-        what = ", ".join(f"{n} {label}" for label, n in sorted(budget.cut.items()))
-        budget.parts.append(
-            f"\n> ✂️ **Cut to stay under GitHub's {GITHUB_COMMENT_LIMIT:,}-character comment "
-            f"limit:** {what} not shown. Run the same `gpufleet` command locally for "
-            "everything.\n"
-        )
-    text = "".join(budget.parts).rstrip() + "\n"
-    return text[:limit]
+
+
+def _note(left_out: list[str], cut: Counter[str]) -> str:
+    if not left_out and not cut:
+        return ""
+    what = left_out + [f"{n:,} {label} not listed" for label, n in sorted(cut.items())]
+    return (
+        f"\n> ✂️ **Left out to stay under GitHub's {GITHUB_COMMENT_LIMIT:,}-character comment "
+        f"limit:** {'; '.join(what)}. Run the same `gpufleet` command locally for everything.\n"
+    )
+
+
+def render_stacks(reviews: Sequence[tuple[str, Review]], *, limit: int = DEFAULT_LIMIT) -> str:
+    """One comment for several stacks (`name`, review) under one budget of `limit` characters.
+
+    The first detail level of LADDER that fits wins, the same level for every stack. At the
+    one-line level, routine changes that still do not fit are cut from the end of their
+    group before any dangerous operation loses its table; past the last level whole blocks
+    are cut. Every `<details>` opened is closed, and a note says what was left out.
+    """
+    limit = min(limit, GITHUB_COMMENT_LIMIT)
+    many = len(reviews) > 1
+    budget = _Budget(limit)
+    for detail in LADDER:
+        # What each stack needs before any routine change, so an early stack's routine
+        # changes never push a later stack's headline or dangerous operations out.
+        critical = []
+        for name, review in reviews:
+            dry = _Budget(10**9)
+            if many:
+                dry.add(f"## Stack {_code(name)}\n\n")
+            _body(review, detail, dry, "###", routine=False)
+            critical.append(dry.size)
+        budget = _Budget(limit)
+        for index, (name, review) in enumerate(reviews):
+            budget.reserve = sum(critical[index + 1 :])
+            if many:
+                budget.add(f"## Stack {_code(name)}\n\n")
+            _body(review, detail, budget, "###")
+        budget.reserve = 0
+        if not budget.cut or (not detail.routine_blocks and not budget.critical_cut):
+            break
+    note = _note(_left_out([r for _, r in reviews], detail), budget.cut)
+    return ("".join(budget.parts).rstrip() + "\n" + note).rstrip() + "\n"
+
+
+def render(review: Review, *, limit: int = DEFAULT_LIMIT) -> str:
+    """The comment body for one review, at most `limit` characters (GitHub allows 65,536)."""
+    return render_stacks([("", review)], limit=limit)
 
 
 def _op_rank(op: str) -> tuple[int, str]:

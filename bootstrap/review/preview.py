@@ -14,6 +14,7 @@ PreviewDigest at all raises ReviewInputError with what was expected.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +41,13 @@ class ParsedPreview:
 
 
 def load_json(path: str | Path, what: str) -> Any:
+    """The JSON document at `path` (`-`: standard input), or ReviewInputError saying why not."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if str(path) == "-":
+            path = "standard input"
+            text = sys.stdin.buffer.read().decode("utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ReviewInputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
     except UnicodeDecodeError:
@@ -50,7 +56,9 @@ def load_json(path: str | Path, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         hint = ""
-        if text.lstrip().startswith(("Previewing", "Updating", "@")):
+        if not text.strip():
+            hint = " (it is empty: did `pulumi preview` fail before printing?)"
+        elif text.lstrip().startswith(("Previewing", "Updating", "@")):
             hint = " (this looks like text output: run `pulumi preview --json`)"
         raise ReviewInputError(
             f"{path}: the {what} is not JSON: {exc.msg} at line {exc.lineno}{hint}"

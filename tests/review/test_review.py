@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bootstrap.cli import cli
-from bootstrap.review.markdown import GITHUB_COMMENT_LIMIT, render
+from bootstrap.review.markdown import DEFAULT_LIMIT, GITHUB_COMMENT_LIMIT, render
 from bootstrap.review.model import Disruption, ReviewInputError
 from bootstrap.review.preview import parse_preview, review_preview
 
@@ -113,14 +113,14 @@ def test_secrets_never_shown() -> None:
 
 def test_huge_diff_cut_with_note() -> None:
     text = render(review_preview(_doc("huge_diff_truncated"), PLAN))
-    assert len(text) <= 60_000
-    assert "Cut to stay under GitHub's 65,536-character comment limit" in text
+    assert len(text) <= DEFAULT_LIMIT == 65_000
+    assert "Left out to stay under GitHub's 65,536-character comment limit" in text
     assert text.index("Dangerous operations") < text.index("<details>")  # danger kept
 
 
 def test_small_limit_still_bounded() -> None:
     text = render(review_preview(_doc("huge_diff_truncated"), PLAN), limit=3_000)
-    assert len(text) <= 3_000 and "not shown" in text
+    assert len(text) <= 3_000 and "creates not listed" in text
 
 
 def test_without_plan_shapes_unknown_but_no_crash() -> None:
