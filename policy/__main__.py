@@ -1,18 +1,16 @@
-"""The gpufleet policy pack: `pulumi preview --policy-pack policy`.
+"""The gpufleet policy pack: `pulumi preview --policy-pack policy [--policy-pack-config F]`.
 
-Never import this module in tests: the PolicyPack constructor starts the analyzer server and
-blocks. The rules themselves live in `policy/rules.py` and are tested there.
-
-Policy config (`--policy-pack-config file.json`), all optional:
-    {"gpufleet": {"admin_cidrs": ["203.0.113.0/24"], "vcn_cidr": "10.0.0.0/16",
-                  "minBootVolumeGb": 256, "protectPools": true,
-                  "software": {"driver": "570.172.08", "cuda": "12.8", "nccl": "2.23.4-1"}}}
+The CLI starts it as `python -u -m pulumi.policy ENGINE policy/` (pulumi's
+`pulumi/policy/__main__.py` runs this file); the PolicyPack constructor below then serves
+pulumi-policy's analyzer over gRPC on 127.0.0.1 and prints the port on stdout, and blocks.
+Never import this module in tests; `tests/policy/test_analyzer.py` starts it the CLI's way.
+The rules live in `policy/rules.py`; config is keyed by policy name (`policy/config.py`,
+which also writes the config file from a stack config).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -25,7 +23,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy import compat
+from policy.config import PROPERTIES, settings
 from policy.rules import (
     NSG_RULE,
     POLICIES,
@@ -37,53 +35,24 @@ from policy.rules import (
     ssh_only_to_bastion,
 )
 
-CONFIG_SCHEMA = PolicyConfigSchema(
-    properties={
-        "admin_cidrs": {"type": "array", "items": {"type": "string"}},
-        "vcn_cidr": {"type": "string"},
-        "minBootVolumeGb": {"type": "integer", "minimum": 50},
-        "protectPools": {"type": "boolean"},
-        "software": {
-            "type": "object",
-            "properties": {
-                "driver": {"type": "string"},
-                "cuda": {"type": "string"},
-                "nccl": {"type": "string"},
-            },
-        },
-    }
-)
 
-
-def _settings(config: Mapping[str, Any] | None) -> Settings:
-    config = config or {}
-    sw = config.get("software") or {}
-    software = (
-        compat.Software(str(sw["driver"]), str(sw["cuda"]), str(sw["nccl"]))
-        if all(sw.get(k) for k in ("driver", "cuda", "nccl"))
-        else None
-    )
-    return Settings(
-        admin_cidrs=tuple(config.get("admin_cidrs") or ()),
-        vcn_cidr=config.get("vcn_cidr"),
-        min_boot_volume_gb=int(config.get("minBootVolumeGb") or 50),
-        protect_pools=bool(config.get("protectPools", True)),
-        software=software,
-    )
+def _schema(name: str) -> PolicyConfigSchema | None:
+    return PolicyConfigSchema(properties=PROPERTIES[name]) if name in PROPERTIES else None
 
 
 def _resource_policy(policy: Policy) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        settings = _settings(args.get_config())
         opts = Options(name=args.name, protect=bool(args.opts.protect))
-        for message in policy.check(args.resource_type, args.props, opts, settings):
+        for message in policy.check(
+            args.resource_type, args.props, opts, settings(args.get_config())
+        ):
             report(message, args.urn)
 
     return ResourceValidationPolicy(
         name=policy.name,
         description=policy.description,
         validate=validate,
-        config_schema=CONFIG_SCHEMA,
+        config_schema=_schema(policy.name),
         enforcement_level=EnforcementLevel.MANDATORY,
     )
 
@@ -97,8 +66,8 @@ def _ssh_stack(args: StackValidationArgs, report: ReportViolation) -> None:
             nsg_id = res.props.get("networkSecurityGroupId")
             if deps and isinstance(nsg_id, str):
                 names[nsg_id] = deps[0].name
-    base = _settings(args.get_config())
-    settings = Settings(
+    base = settings(args.get_config())
+    with_names = Settings(
         base.admin_cidrs,
         base.vcn_cidr,
         base.min_boot_volume_gb,
@@ -108,24 +77,24 @@ def _ssh_stack(args: StackValidationArgs, report: ReportViolation) -> None:
     )
     for res in args.resources:
         for message in ssh_only_to_bastion(
-            res.resource_type, res.props, Options(name=res.name), settings
+            res.resource_type, res.props, Options(name=res.name), with_names
         ):
             report(message, res.urn)
 
 
 def _software_stack(args: StackValidationArgs, report: ReportViolation) -> None:
-    for message in software_compatible(_settings(args.get_config())):
+    for message in software_compatible(settings(args.get_config())):
         report(message, None)
 
 
 def _stack_policy(
     name: str, description: str, fn: Callable[[StackValidationArgs, ReportViolation], None]
-) -> Any:
+) -> StackValidationPolicy:
     return StackValidationPolicy(
         name=name,
         description=description,
         validate=fn,
-        config_schema=CONFIG_SCHEMA,
+        config_schema=_schema(name),
         enforcement_level=EnforcementLevel.MANDATORY,
     )
 

@@ -8,7 +8,7 @@ violation; the message names the resource property, what is wrong and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, ip_network
 from typing import Any
@@ -82,6 +82,14 @@ def _is_gpu(rtype: str, props: Mapping[str, Any]) -> bool:
         else props.get("shape")
     )
     return isinstance(shape, str) and shape.startswith(GPU_SHAPE_PREFIXES)
+
+
+def _items(value: Any) -> list[Any]:
+    """A list property's items. Not `isinstance(value, list)`: under the real analyzer a list
+    arrives as pulumi-policy's read-only proxy, a Sequence (pulumi_policy/proxy.py _ListProxy)."""
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    return []
 
 
 def _false(value: Any) -> bool:
@@ -171,7 +179,7 @@ def ssh_only_to_bastion(
             )
     elif rtype == SECURITY_LIST:
         rules = props.get("ingressSecurityRules")
-        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        for i, rule in enumerate(_items(rules)):
             if not isinstance(rule, Mapping):
                 continue
             net = _outside(str(rule.get("source", "")), settings)
@@ -198,7 +206,7 @@ def rdma_plugins_enabled(
     configs = agent.get("pluginsConfigs") if isinstance(agent, Mapping) else None
     state = {
         str(c.get("name")): str(c.get("desiredState", "")).upper()
-        for c in (configs if isinstance(configs, list) else [])
+        for c in _items(configs)
         if isinstance(c, Mapping)
     }
     missing = [p for p in RDMA_PLUGINS if state.get(p) != "ENABLED"]

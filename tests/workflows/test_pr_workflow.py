@@ -105,6 +105,8 @@ def test_preview_uses_policy_pack_json_and_fails_loudly(wf: dict[str, Any]) -> N
     script = _runs(wf["jobs"]["preview"])[-1]
     preview = re.search(r"pulumi preview [^|>]*", script.replace("\\\n", " "))
     assert preview and "--policy-pack policy" in preview[0] and "--json" in preview[0]
+    assert "--policy-pack-config policy-config.json" in preview[0]
+    assert "python -m policy.config" in script  # config keyed by policy name, from the stack
     # A failed preview writes a short note, never renders its JSON, and fails the job.
     failed = script[script.index('if [ "$rc" -ne 0 ]') : script.index("fi\n")]
     assert "gpufleet review" not in failed and 'exit "$rc"' in failed
