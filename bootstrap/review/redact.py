@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import gzip
 import re
 import zlib
@@ -154,6 +155,7 @@ def _is_pulumi_secret(value: dict[Any, Any]) -> bool:
     return value.get(PULUMI_SIG_KEY) == PULUMI_SECRET_SIG
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a review renders the same values at each detail level
 def redact_string(value: str, key: str = "") -> str:
     """One string value fit for a PR comment; `key` is the property that holds it."""
     if value in (SECRET, ""):
