@@ -4,6 +4,7 @@ one sticky comment, secrets only where they are guarded)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -139,3 +140,51 @@ def test_secrets_only_in_the_guarded_job(wf: dict[str, Any]) -> None:
     assert "head.repo.full_name == github.repository" in preview["if"]
     assert all("steps.creds.outputs.configured" in s.get("if", "") for s in preview["steps"][1:])
     assert "secrets." not in yaml.safe_dump({k: v for k, v in wf.items() if k != "jobs"})
+
+
+def _wrapper(path: Path, target: str) -> None:
+    path.write_text(f'#!/bin/sh\nexec "{target}" "$@"\n')
+    path.chmod(0o755)
+
+
+@pytest.mark.parametrize("rc", [0, 255])
+def test_preview_step_runs_as_written(wf: dict[str, Any], tmp_path: Path, rc: int) -> None:
+    """The preview step's own bash, run with a stand-in `pulumi` that answers like the CLI:
+    on success the review is rendered; on failure only the short note, and the step fails."""
+    script = _runs(wf["jobs"]["preview"])[-1]
+    (tmp_path / "Pulumi.dev.yaml").write_text((ROOT / "Pulumi.example.yaml").read_text())
+    venv, fake = tmp_path / ".venv" / "bin", tmp_path / "fake"
+    venv.mkdir(parents=True)
+    fake.mkdir()
+    _wrapper(venv / "python", sys.executable)
+    _wrapper(venv / "gpufleet", _tool("gpufleet"))
+    (fake / "pulumi").write_text(
+        '#!/bin/sh\necho "$@" > pulumi-args\n'
+        f'cat "{ROOT}/tests/review/cases/preview_pool_grows.json" | head -c "$FAKE_BYTES"\n'
+        'exit "$FAKE_RC"\n'
+    )
+    (fake / "pulumi").chmod(0o755)
+    env = {
+        "PATH": f"{fake}:/usr/bin:/bin",
+        "PULUMI_STACK": "dev",
+        "PREVIEW_CHARS": wf["env"]["PREVIEW_CHARS"],
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_REPOSITORY": "acme/fleet",
+        "GITHUB_RUN_ID": "42",
+        "FAKE_RC": str(rc),
+        "FAKE_BYTES": "100000" if rc == 0 else "300",  # a failed preview leaves half a file
+    }
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=300, check=False)  # fmt: skip
+    assert result.returncode == rc, result.stderr
+    args = (tmp_path / "pulumi-args").read_text()
+    assert "--policy-pack policy --policy-pack-config policy-config.json --json" in args
+    config = json.loads((tmp_path / "policy-config.json").read_text())
+    assert config["software-compatible"]["cuda"]  # keyed by policy name, from the stack
+    comment = (tmp_path / "preview.md").read_text()
+    if rc == 0:
+        assert "Grows GPU pool h100" in comment and len(comment) <= 40_000
+    else:
+        assert comment.startswith("#### ❌ `pulumi preview` failed (exit code 255)")
+        assert "https://github.example/acme/fleet/actions/runs/42" in comment
+        assert "GPU pool" not in comment  # never a review of the half-written file
