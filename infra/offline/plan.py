@@ -120,6 +120,8 @@ def run_plan(
                     if reg.replacement_trigger
                     else {}
                 ),
+                **({"ignore_changes": list(reg.ignore_changes)} if reg.ignore_changes else {}),
+                **({"delete_before_replace": True} if reg.delete_before_replace else {}),
             }
         )
     resources.sort(key=lambda r: (r["type"], r["name"]))
