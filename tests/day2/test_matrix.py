@@ -32,52 +32,33 @@ def _chunks(prefix: str, count: int) -> set[str]:
     return {f"{prefix}-cn"} | {f"{prefix}-cn-{i}" for i in range(1, count)}
 
 
-def _expected() -> dict[str, dict[str, dict[str, Any]]]:
-    dev, titan, h200, fr = "dev-h100", "titan-h100", "h200-h200", "frontier"
-    titan_cns = _chunks(titan, 26)  # 12,750 nodes in chunks of 500
+def _one_cluster_network_pool(cluster: str, pool: str, chunks: int = 1) -> dict[str, Any]:
+    """A stack of one cluster-network pool: what each change does there."""
+    prefix = f"{cluster}-{pool}"
+    cns = _chunks(prefix, chunks)
+    last = {f"{prefix}-cn-{chunks - 1}" if chunks > 1 else f"{prefix}-cn"}  # only it grows
+    new_ic = {"replace": {f"{prefix}-ic"}, "update": cns}
     return {
-        "example": {
-            "software_bump": {"replace": {f"{dev}-ic"}, "update": {f"{dev}-cn"}},
-            "new_image": {"replace": {f"{dev}-ic"}, "update": {f"{dev}-cn"}},
-            "ssh_key_rotation": {
-                "replace": {f"{dev}-ic", "dev-bastion-vm"},
-                "update": {f"{dev}-cn"},
-            },
-            "nodes_plus_one": {"update": {f"{dev}-cn"}},
-            "nodes_minus_one": {"update": {f"{dev}-cn"}},
-            "pool_added": {"create": {"dev-extra", "dev-extra-ic", "dev-extra-cn"}},
-            "spares_changed": {"update": {f"{dev}-cn"}},
-            "one_node_replaced": {"create": {f"{dev}-replace-000000000007-1"}},
-            "tag_changed": {"replace": {f"{dev}-ic"}, "update": TAGGED},
+        "software_bump": new_ic,
+        "new_image": new_ic,
+        "ssh_key_rotation": {"replace": {f"{prefix}-ic", f"{cluster}-bastion-vm"}, "update": cns},
+        "nodes_plus_one": {"update": last},
+        "nodes_minus_one": {"update": last},
+        "pool_added": {
+            "create": {f"{cluster}-extra", f"{cluster}-extra-ic", f"{cluster}-extra-cn"}
         },
-        "100k-h100": {
-            "software_bump": {"replace": {f"{titan}-ic"}, "update": titan_cns},
-            "new_image": {"replace": {f"{titan}-ic"}, "update": titan_cns},
-            "ssh_key_rotation": {
-                "replace": {f"{titan}-ic", "titan-bastion-vm"},
-                "update": titan_cns,
-            },
-            "nodes_plus_one": {"update": {f"{titan}-cn-25"}},  # only the last chunk
-            "nodes_minus_one": {"update": {f"{titan}-cn-25"}},
-            "pool_added": {"create": {"titan-extra", "titan-extra-ic", "titan-extra-cn"}},
-            "spares_changed": {"update": {f"{titan}-cn-25"}},
-            "one_node_replaced": {"create": {f"{titan}-replace-000000000007-1"}},
-            "tag_changed": {"replace": {f"{titan}-ic"}, "update": TAGGED},
-        },
-        "h200-64": {
-            "software_bump": {"replace": {f"{h200}-ic"}, "update": {f"{h200}-cn"}},
-            "new_image": {"replace": {f"{h200}-ic"}, "update": {f"{h200}-cn"}},
-            "ssh_key_rotation": {
-                "replace": {f"{h200}-ic", "h200-bastion-vm"},
-                "update": {f"{h200}-cn"},
-            },
-            "nodes_plus_one": {"update": {f"{h200}-cn"}},
-            "nodes_minus_one": {"update": {f"{h200}-cn"}},
-            "pool_added": {"create": {"h200-extra", "h200-extra-ic", "h200-extra-cn"}},
-            "spares_changed": {"update": {f"{h200}-cn"}},
-            "one_node_replaced": {"create": {f"{h200}-replace-000000000007-1"}},
-            "tag_changed": {"replace": {f"{h200}-ic"}, "update": TAGGED},
-        },
+        "spares_changed": {"update": last},
+        "one_node_replaced": {"create": {f"{prefix}-replace-000000000007-1"}},
+        "tag_changed": {"replace": {f"{prefix}-ic"}, "update": TAGGED},
+    }
+
+
+def _expected() -> dict[str, dict[str, dict[str, Any]]]:
+    fr = "frontier"
+    return {
+        "example": _one_cluster_network_pool("dev", "h100"),
+        "100k-h100": _one_cluster_network_pool("titan", "h100", chunks=26),  # 12,750 / 500
+        "h200-64": _one_cluster_network_pool("h200", "h200"),
         # h100 in a cluster network, b200 in a compute cluster (256 Instances): the changes
         # that size or replace nodes act on the compute-cluster pool (tests/day2/changes.py)
         "multi-pool": {
