@@ -206,7 +206,9 @@ class GpuPool(pulumi.ComponentResource):
         self.cluster_network = self.cluster_networks[0]
         self.id_output = self.cluster_network.id
         if args.replace_nodes:
-            from infra.components.node_replacement import NodeReplacement
+            from infra.components.node_replacement import NodeReplacement, provider_settings
+
+            settings = provider_settings()  # the stack's oci:region and provider settings
 
             # Which chunk holds the node is known only to OCI: the provider asks each pool.
             pool_ids = pulumi.Output.all(
@@ -218,6 +220,7 @@ class GpuPool(pulumi.ComponentResource):
                     pool_ids,
                     instance_id,
                     generation,
+                    settings,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
 
