@@ -4,7 +4,11 @@ No credentials and no state, so it works for pull requests from forks. It cannot
 drift or every provider rule; it predicts replacements from `forcenew.RULES` and follows them
 through ids: the offline plan gives every resource the id `<name>-id`, so a resource whose
 input holds a replaced resource's id at a ForceNew path is replaced too (an image change
-replaces the instance configuration, and in compute-cluster mode every node with it).
+replaces the instance configuration; a cluster network then updates in place).
+
+Resource options the engine applies are honoured as the engine does: `ignore_changes` paths
+never show a change (nor a cascade through them), and a changed `replacement_trigger`
+replaces the resource.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from bootstrap.review import forcenew
 from bootstrap.review.impact import Resource, pool_impacts
-from bootstrap.review.model import ResourceChange, Review, ReviewInputError
+from bootstrap.review.model import ForceNewHit, ResourceChange, Review, ReviewInputError
 from bootstrap.review.paths import changed_paths, flatten
 from bootstrap.review.preview import sort_key
 
@@ -77,10 +81,17 @@ def diff_manifests(base: Any, head: Any) -> Review:
             )
             continue
         diff = changed_paths(_inputs(before), _inputs(after))
+        triggered = _trigger_fires(before, after)
+        if not triggered:
+            # the engine diffs ignored paths against the old state: no change there
+            diff = [(p, k) for p, k in diff if not _ignored(after, p)]
         protect_changed = bool(before.get("protect")) != bool(after.get("protect"))
-        if not diff and not protect_changed:
+        if not diff and not protect_changed and not triggered:
             continue
         hits = forcenew.hits(rtype, [p for p, _ in diff])
+        if triggered:
+            hits += (_trigger_hit(before, after),)
+            diff = [*diff, ("(replacement_trigger)", "update")]
         changes[key] = ResourceChange(
             "replace" if hits else "update",
             rtype,
@@ -115,6 +126,30 @@ def diff_manifests(base: Any, head: Any) -> Review:
     )
 
 
+def _ignored(res: Mapping[str, Any], path: str) -> bool:
+    """Is `path` under one of the resource's `ignore_changes` paths (wire names)?"""
+    return any(
+        path == ig or path.startswith((ig + ".", ig + "["))
+        for ig in res.get("ignore_changes") or ()
+    )
+
+
+def _trigger_fires(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """pulumi/pulumi step_generator.go shouldTriggerReplace: null on either side never fires."""
+    old, new = before.get("replacement_trigger"), after.get("replacement_trigger")
+    return old is not None and new is not None and old != new
+
+
+def _trigger_hit(before: Mapping[str, Any], after: Mapping[str, Any]) -> ForceNewHit:
+    return ForceNewHit(
+        "(replacement_trigger)",
+        "replacement_trigger",
+        f"the replacement_trigger option changed ({before.get('replacement_trigger')} -> "
+        f"{after.get('replacement_trigger')}): the engine replaces the resource — pulumi/pulumi "
+        "pkg/resource/deploy/step_generator.go shouldTriggerReplace",
+    )
+
+
 def _cascade(changes: dict[Key, ResourceChange], new: dict[Key, Mapping[str, Any]]) -> None:
     """Resources that take a replaced resource's new id at a ForceNew path are replaced too."""
     while True:
@@ -124,7 +159,11 @@ def _cascade(changes: dict[Key, ResourceChange], new: dict[Key, Mapping[str, Any
             current = changes.get(key)
             if current is not None and current.op in ("create", "replace"):
                 continue
-            refs = _references(_inputs(res), set(replaced_ids))
+            refs = [
+                (p, v)
+                for p, v in _references(_inputs(res), set(replaced_ids))
+                if not _ignored(res, p)
+            ]
             if not refs:
                 continue
             hits = forcenew.hits(key[0], [p for p, _ in refs])

@@ -73,7 +73,9 @@ class Bastion(pulumi.ComponentResource):
                 },
                 freeform_tags=args.tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Its hostname label is fixed and must be unique in the subnet, so a replacement
+            # (a new SSH key or image replaces it: ForceNew) must delete the old VM first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.public_ip = self.instance.public_ip
         self.register_outputs(

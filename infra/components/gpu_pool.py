@@ -206,7 +206,9 @@ class GpuPool(pulumi.ComponentResource):
         self.cluster_network = self.cluster_networks[0]
         self.id_output = self.cluster_network.id
         if args.replace_nodes:
-            from infra.components.node_replacement import NodeReplacement
+            from infra.components.node_replacement import NodeReplacement, provider_settings
+
+            settings = provider_settings()  # the stack's oci:region and provider settings
 
             # Which chunk holds the node is known only to OCI: the provider asks each pool.
             pool_ids = pulumi.Output.all(
@@ -218,6 +220,7 @@ class GpuPool(pulumi.ComponentResource):
                     pool_ids,
                     instance_id,
                     generation,
+                    settings,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
 
@@ -268,19 +271,38 @@ class GpuPool(pulumi.ComponentResource):
                     )
                 )
             return
+        # Every node option below is explained in docs/day2.md:
+        # - ignore_changes on instanceConfigurationId: that input is ForceNew and every field of
+        #   an instance configuration is too, so without it any software bump, image, key or tag
+        #   change would rebuild every node. Running nodes keep the configuration they launched
+        #   from (`gpufleet bootstrap` brings them up to date); new and replaced nodes take the
+        #   current one (the engine checks a replacement against the program's inputs, not the
+        #   ignored old ones: pulumi/pulumi pkg/resource/deploy/step_generator.go, "recompute the
+        #   default values" before a replace).
+        # - delete_before_replace: the hostname label is the node's name, unique in its subnet,
+        #   so a replacement created next to the old node would be refused by OCI; deleting first
+        #   also frees the bare-metal host the replacement needs.
+        node_opts = pulumi.ResourceOptions.merge(
+            guarded,
+            pulumi.ResourceOptions(
+                ignore_changes=["instanceConfigurationId"], delete_before_replace=True
+            ),
+        )
         for index in range(1, args.nodes + 1):
             node = f"{args.pool_name}-{index:04d}"
             generation = args.replace_nodes.get(node)
             # A node listed in replace_nodes is recreated when its generation changes, and
-            # protection is lifted for that node alone. Keep the entry afterwards: removing it
-            # changes the trigger again.
-            opts = (
-                guarded
+            # protection is lifted for that node alone. Every node carries a trigger ("gen-0"
+            # when not listed): the engine never fires on a trigger that was or becomes null
+            # (step_generator.go shouldTriggerReplace), so listing a node for the first time
+            # must change a value, not add one. Keep the entry afterwards: removing it changes
+            # the trigger again.
+            trigger = pulumi.ResourceOptions(replacement_trigger=f"gen-{generation or 0}")
+            opts = pulumi.ResourceOptions.merge(
+                node_opts,
+                trigger
                 if generation is None
-                else pulumi.ResourceOptions.merge(
-                    guarded,
-                    pulumi.ResourceOptions(protect=False, replacement_trigger=f"gen-{generation}"),
-                )
+                else pulumi.ResourceOptions.merge(trigger, pulumi.ResourceOptions(protect=False)),
             )
             self.node_names.append(node)
             self.instances.append(

@@ -54,7 +54,8 @@ class Storage(pulumi.ComponentResource):
                     nsg_ids=[args.nsg_id] if args.nsg_id else None,
                     freeform_tags=args.tags,
                 ),
-                opts=child,
+                # "fss" must be unique in its subnet: a replacement deletes the old one first.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
             fss.Export(
                 f"{name}-export",

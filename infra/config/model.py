@@ -13,7 +13,7 @@ import struct
 from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from infra.config import subnets
@@ -166,6 +166,10 @@ def _image_ref(value: str) -> str:
     return value
 
 
+def _zero_is_no_budget(value: object) -> object:
+    return None if value in (0, "0") and not isinstance(value, bool) else value
+
+
 SafeName = Annotated[str, AfterValidator(_safe_name)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 ImageOcid = Annotated[str, ocid("image")]
@@ -310,7 +314,10 @@ class StackConfig(_Strict):
     software: Software = Software()
     tags: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,100}$")], str] = {}
     # The cluster's power envelope; plan and review fail when the pools' maximum exceeds it.
-    power_budget_kw: Annotated[float, Field(gt=0)] | None = None
+    # 0 is "no budget": Pulumi.yaml's default, since a declared key needs one to be optional.
+    power_budget_kw: Annotated[
+        Annotated[float, Field(gt=0)] | None, BeforeValidator(_zero_is_no_budget)
+    ] = None
     # GPU pools and cluster networks carry `protect=True` unless this is set to false.
     protect_pools: bool = True
     region: str | None = None  # from `oci:region`, informational

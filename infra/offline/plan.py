@@ -91,11 +91,18 @@ def _run_program(
     return mocks, resolved
 
 
-def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:
-    """Validate `stack_file` (ConfigError lists every problem) and plan it offline."""
+def run_plan(
+    stack_file: str | Path = EXAMPLE_STACK, config_map: dict[str, str] | None = None
+) -> Plan:
+    """Validate `stack_file` (ConfigError lists every problem) and plan it offline.
+
+    `config_map`: the config as the engine hands it to the program (Pulumi.yaml defaults
+    filled in, infra.engine_rules); default: the stack file's own keys."""
     config = load_stack_file(stack_file)  # fails before any Pulumi import or resource
     stack = Path(stack_file).name.removeprefix("Pulumi.").removesuffix(".yaml") or "stack"
-    mocks, outputs = _run_program(to_pulumi_config(stack_file), stack)
+    if config_map is None:
+        config_map = to_pulumi_config(stack_file)
+    mocks, outputs = _run_program(config_map, stack)
     resources = []
     for reg in mocks.registrations.values():
         if reg.type == "pulumi:pulumi:Stack":
@@ -113,6 +120,8 @@ def run_plan(stack_file: str | Path = EXAMPLE_STACK) -> Plan:
                     if reg.replacement_trigger
                     else {}
                 ),
+                **({"ignore_changes": list(reg.ignore_changes)} if reg.ignore_changes else {}),
+                **({"delete_before_replace": True} if reg.delete_before_replace else {}),
             }
         )
     resources.sort(key=lambda r: (r["type"], r["name"]))

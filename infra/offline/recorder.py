@@ -52,6 +52,8 @@ class Registration:
     protect: bool = False
     custom_timeouts: dict[str, str] = field(default_factory=dict)
     replacement_trigger: str | None = None  # a change of it replaces the resource
+    ignore_changes: tuple[str, ...] = ()  # wire paths the engine diffs against old state
+    delete_before_replace: bool = False  # a replacement deletes the old resource first
 
 
 def _clean(value: Any) -> Any:
@@ -112,6 +114,8 @@ class RecordingMonitor(MockMonitor):
             reg.replacement_trigger = (
                 trigger.string_value if request.HasField("replacement_trigger") else None
             )
+            reg.ignore_changes = tuple(request.ignoreChanges)
+            reg.delete_before_replace = bool(request.deleteBeforeReplace)
             reg.custom_timeouts = {
                 k: v
                 for k, v in (

@@ -61,15 +61,28 @@ def test_image_change_predicts_instance_configuration_replacement(
     assert review.impacts[0].disruption is Disruption.NEW_NODES
 
 
-def test_image_change_in_compute_cluster_mode_recreates_every_node(tmp_path: Path) -> None:
+def test_image_change_in_compute_cluster_mode_keeps_every_node(tmp_path: Path) -> None:
+    """Nodes ignore their instance configuration's id (docs/day2.md): a new image makes a new
+    configuration for nodes launched from now on; no running node is replaced."""
     cc = EXAMPLE.replace("mode: cluster_network", "mode: compute_cluster")
     base = run_plan(_stack(tmp_path, "base", cc)).manifest()
     review = _diff(base, tmp_path, cc.replace(IMAGE, NEW_IMAGE))
-    replaced = sorted(c.name for c in review.changes if c.op == "replace")
-    assert replaced == ["dev-h100-0001", "dev-h100-0002", "dev-h100-ic"]
-    node = next(c for c in review.changes if c.name == "dev-h100-0001")
-    assert "core_instance_resource.go" in node.forcenew[0].source
-    assert review.impacts[0].disruption is Disruption.RECREATE
+    assert [(c.op, c.name) for c in review.changes] == [("replace", "dev-h100-ic")]
+    assert review.impacts[0].disruption is Disruption.NEW_NODES
+
+
+def test_replace_nodes_recreates_only_that_node(tmp_path: Path) -> None:
+    cc = EXAMPLE.replace("mode: cluster_network", "mode: compute_cluster")
+    base = run_plan(_stack(tmp_path, "base", cc)).manifest()
+    bumped = cc.replace("os: ubuntu-22.04", "os: ubuntu-22.04\n      replace_nodes: {h100-0002: 1}")
+    head = run_plan(_stack(tmp_path, "head", bumped)).manifest()
+    (node,) = diff_manifests(base, head).changes
+    assert (node.op, node.name) == ("replace", "dev-h100-0002")
+    assert node.forcenew[0].rule == "replacement_trigger"
+    assert "gen-0 -> gen-1" in node.forcenew[0].source
+    # the engine refuses a replace only when old and new are both protected
+    (after,) = [r for r in head["resources"] if r["name"] == "dev-h100-0002"]
+    assert after["protect"] is False and after["delete_before_replace"] is True
 
 
 def test_moving_the_pool_subnet_replaces_the_cluster_network(base: dict) -> None:
