@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bootstrap.nodecheck.zipapp import checker_pyz
-from bootstrap.render import oslayer
+from bootstrap.render import nvidia_repo, oslayer
 from bootstrap.render.errors import RenderError
 from bootstrap.render.jinja import render_text
 from infra.config import Pool, StackConfig
@@ -59,6 +59,7 @@ HEALTH_UNIT = "gpufleet-health"
 HEALTH_CHECKER = "/usr/local/lib/gpufleet/gpufleet-health.pyz"  # bootstrap.nodecheck zipapp
 HEALTH_OUT = "/var/lib/gpufleet/health.json"  # bootstrap.nodecheck.checker.OUT_PATH
 GPU_POWER_UNIT = "gpufleet-gpu-power.service"
+APT_DRIVER_PIN = "/etc/apt/preferences.d/gpufleet-nvidia-driver"  # nvidia_repo.apt_driver_pin
 NVIDIA_SMI = "/usr/bin/nvidia-smi"  # where the driver packages (dnf and apt) install it
 # oci-hpc runs its passive checks every 300 s (slurm.conf.j2 HealthCheckInterval=300).
 OCA_WAIT_S = 900  # how long the rdma step waits for the OCA RDMA plugins to finish
@@ -280,15 +281,29 @@ def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> d
             action=f"install NVIDIA driver {driver}"
             + (", fabric manager" if fabric_manager else "")
             + ", DCGM; load nvidia_peermem",
-            params={"driver": driver},
-            packages=oslayer.driver_packages(osx.family, driver, cuda_major, fabric_manager),
+            params={
+                "driver": driver,
+                "dnf_module": nvidia_repo.dnf_module_stream(driver) if osx.family == "dnf" else "",
+            },
+            packages=oslayer.driver_packages(osx, driver, cuda_major, fabric_manager),
             files=[
                 {
                     "path": "/etc/modules-load.d/gpufleet-nvidia-peermem.conf",
                     "mode": "0644",
                     "content": "# GPUDirect RDMA (HPC@v3 nvidia_peermem role)\nnvidia_peermem\n",
                 }
-            ],
+            ]
+            + (
+                [
+                    {
+                        "path": APT_DRIVER_PIN,
+                        "mode": "0644",
+                        "content": nvidia_repo.apt_driver_pin(driver),
+                    }
+                ]
+                if osx.family == "apt"
+                else []
+            ),
             units_on=["nvidia-persistenced"]
             + (["nvidia-fabricmanager"] if fabric_manager else [])
             + ["nvidia-dcgm"],
@@ -326,7 +341,7 @@ def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> d
             disabled="" if containers_on else "not enabled (software.training.kind is venv)",
             params={"engine": osx.container_engine},
             packages=[oslayer.Package(p) for p in osx.container_packages]
-            + [oslayer.Package("nvidia-container-toolkit", oslayer.CONTAINER_TOOLKIT_VERSION)],
+            + oslayer.container_toolkit_packages(),
             units_on=["docker"] if osx.container_engine == "docker" else [],
         ),
         StepData(
@@ -506,6 +521,7 @@ def _flatten(
         "nvme_label": NVME_LABEL,
         "nvme_opts": NVME_FSTAB_OPTS,
         "driver": by["nvidia_driver"].params["driver"],
+        "dnf_module": by["nvidia_driver"].params["dnf_module"],
         "gpu_power_cap_w": by["gpu_power"].params.get("cap_w", ""),
         "nccl_tests": by["nccl_tests"].params | {"dir": NCCL_TESTS_DIR},
         "training": by["training_stack"].params | {"venv": VENV_DIR},

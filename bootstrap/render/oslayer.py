@@ -15,14 +15,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bootstrap.render import nvidia_repo
 from infra.shapes import OsName
 
-PkgFamily = Literal["dnf", "apt"]
+PkgFamily = nvidia_repo.PkgFamily
 
-# IMG nvidia_dcgm: "stable" DCGM 4.4.2-1 (datacenter-gpu-manager-4-core / -cuda<major>).
-DCGM_VERSION = "4.4.2"
 # CTK: a pinned NVIDIA container toolkit release (never "latest"; HPC's role takes latest).
 CONTAINER_TOOLKIT_VERSION = "1.17.8"
+# NVIDIA Container Toolkit install guide (docs.nvidia.com/datacenter/cloud-native/
+# container-toolkit/latest/install-guide.html): packages versioned "<release>-1" in both the
+# deb and rpm repositories, installed together at one version (nvidia-container-toolkit
+# depends on -base and libnvidia-container* at exactly its own version, the same apt trap as
+# the driver's metapackage).
+CONTAINER_TOOLKIT_PACKAGES = (
+    "nvidia-container-toolkit",
+    "nvidia-container-toolkit-base",
+    "libnvidia-container-tools",
+    "libnvidia-container1",
+)
+
+
+def container_toolkit_packages() -> list[Package]:
+    """The NVIDIA container toolkit set at one exact repository version."""
+    return [Package(p, f"{CONTAINER_TOOLKIT_VERSION}-1") for p in CONTAINER_TOOLKIT_PACKAGES]
 
 
 @dataclass(frozen=True)
@@ -128,46 +143,52 @@ def mpi_home_for(spec: OsSpec, cpu_arch: str) -> str:
 
 @dataclass(frozen=True)
 class Package:
-    """One package; `version` None = whatever the image's repos carry (OS base tools only)."""
+    """One package; `version` None = whatever the image's repos carry (OS base tools only).
+
+    A version is the repository's exact version string, epoch included where the package has
+    one (apt matches `=VERSION` against the whole string: `=4.4.2-1` never finds `1:4.4.2-1`).
+    On the check side a version without an epoch matches any epoch, as dnf's specs do.
+    """
 
     name: str
     version: str | None = None
 
     def spec(self, family: PkgFamily) -> str:
-        """The install argument: dnf takes name-version, apt name=version (glob on revision)."""
+        """The install argument: dnf takes name-[epoch:]version-release, apt name=version."""
         if self.version is None:
             return self.name
-        if family == "dnf":
-            return f"{self.name}-{self.version}"
-        # apt: an upstream version without a Debian revision matches any revision of it.
-        return (
-            f"{self.name}={self.version}"
-            if "-" in self.version
-            else f"{self.name}={self.version}-*"
-        )
+        return f"{self.name}-{self.version}" if family == "dnf" else f"{self.name}={self.version}"
 
 
 def driver_packages(
-    family: PkgFamily, driver: str, cuda_major: str, fabric_manager: bool
+    spec: OsSpec, driver: str, cuda_major: str, fabric_manager: bool
 ) -> list[Package]:
-    """NVIDIA driver (open kernel modules), persistence daemon, fabric manager, DCGM."""
+    """NVIDIA driver (open kernel modules), persistence daemon, fabric manager, DCGM; exact
+    repository versions (bootstrap/render/nvidia_repo.py)."""
+    family = spec.family
     branch = driver.split(".")[0]
+    full = nvidia_repo.driver_version(family, spec.version, driver)
+    fm = nvidia_repo.fabric_manager_version(family, driver)
     if family == "dnf":
+        # From the module stream nvidia_repo.dnf_module_stream(driver); the packages require
+        # their libraries at their own epoch:version-release, which dnf resolves.
         pkgs = [
-            Package("nvidia-driver", driver),
-            Package("nvidia-driver-cuda", driver),
-            Package("kmod-nvidia-open-dkms", driver),
-            Package("nvidia-persistenced", driver),
+            Package("nvidia-driver", full),
+            Package("nvidia-driver-cuda", full),
+            Package("kmod-nvidia-open-dkms", full),
+            Package("nvidia-persistenced", full),
         ]
         if fabric_manager:
-            pkgs.append(Package("nvidia-fabric-manager", driver))
+            pkgs.append(Package("nvidia-fabric-manager", fm))
     else:
-        pkgs = [Package(f"nvidia-driver-{branch}-open", driver)]  # brings nvidia-persistenced
+        # The rest of the branch is held at `full` by nvidia_repo.apt_driver_pin.
+        pkgs = [Package(f"nvidia-driver-{branch}-open", full)]  # brings nvidia-persistenced
         if fabric_manager:
-            pkgs.append(Package(f"nvidia-fabricmanager-{branch}", driver))
+            pkgs.append(Package(f"nvidia-fabricmanager-{branch}", fm))
+    dcgm = nvidia_repo.DCGM_VERSION[family]
     pkgs += [
-        Package("datacenter-gpu-manager-4-core", DCGM_VERSION),
-        Package(f"datacenter-gpu-manager-4-cuda{cuda_major}", DCGM_VERSION),
+        Package("datacenter-gpu-manager-4-core", dcgm),
+        Package(f"datacenter-gpu-manager-4-cuda{cuda_major}", dcgm),
     ]
     return pkgs
 

@@ -99,16 +99,9 @@ class Node:
 
     def _write_repo(self) -> None:
         """The fake repos: every package spec the script may ask for, with what it installs."""
-        dnf = self.ctx["pkg_family"] == "dnf"
         lines = []
         for p in self.ctx["packages"]:
-            version = p["version"]
-            if not version:
-                installed = "1.0-1"
-            elif "-" in version:
-                installed = version
-            else:
-                installed = f"{version}-1.el9" if dnf else f"1:{version}-0ubuntu1"
+            installed = p["version"] or "1.0-1"  # pinned versions are exact repository versions
             flag = " driver" if p["name"].startswith("nvidia-driver") else ""
             lines.append(f"{p['spec']} {p['name']} {installed}{flag}")
         self.write("repo", "\n".join(lines) + "\n", base=self.state)

@@ -43,6 +43,7 @@ readonly GF_FSS_KEY=gpufleet_fss_host
 readonly GF_MIN_FREE_KB=20971520
 readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_DRIVER=570.172.08
+readonly GF_DNF_MODULE=''
 readonly GF_GPU_POWER_CAP_W=''
 readonly GF_RDMA_MTU=4220
 readonly GF_NVME_COUNT=16
@@ -90,12 +91,12 @@ declare -rA GF_DIGEST=(
   [preflight]=7f2b60de2c653312e9966ebde14a221ca3e748e848b6ea9597fbaa402047353e
   [os_tuning]=9d6ec715863b231edbf1b46e8ed120e99b1a651be010c39c3b39b68e206b7188
   [local_nvme]=98da23616e6df6d75aaf5ba47d2b28006171434e6406078952a5bce03d2dcc85
-  [nvidia_driver]=52e726a846ebd669d33c525b116f0ed5beda6ae0e08ee4c10983dd0f744bbc92
+  [nvidia_driver]=8d2dc1ff1599fd70704375d4e2215aa6805490fe522c72797ae38c38ee2382f7
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
   [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
   [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
-  [containers]=2bee840df491b60ef983795126c5d788a5812e82596ba7f19cf0faf8a9c078c8
+  [containers]=531dc89b0cbb361c55dd61ed30153550cf2fdbd1955cfc039bc6b94510f64e7e
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
   [health_timer]=<checker: see tests/nodecheck>
@@ -256,19 +257,19 @@ readonly -a GF_SYSCTL_VAL=(
   1
 )
 # Managed resources, one entry per index across the arrays of each kind.
-readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers training_stack shared_fs health_timer )
-readonly -a GF_PKG_NAME=( nvidia-driver-570-open nvidia-fabricmanager-570 datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl2 libnccl-dev git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit python3-venv nfs-common python3.11 )
-readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 4.4.2 4.4.2 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8 '' '' '' )
-readonly -a GF_PKG_SPEC=( 'nvidia-driver-570-open=570.172.08-*' 'nvidia-fabricmanager-570=570.172.08-*' 'datacenter-gpu-manager-4-core=4.4.2-*' 'datacenter-gpu-manager-4-cuda12=4.4.2-*' libnccl2=2.26.2-1+cuda12.8 libnccl-dev=2.26.2-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io 'nvidia-container-toolkit=1.17.8-*' python3-venv nfs-common python3.11 )
+readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers training_stack shared_fs health_timer )
+readonly -a GF_PKG_NAME=( nvidia-driver-570-open nvidia-fabricmanager-570 datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl2 libnccl-dev git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1 python3-venv nfs-common python3.11 )
+readonly -a GF_PKG_VERSION=( 570.172.08-0ubuntu1 570.172.08-1 1:4.4.2-1 1:4.4.2-1 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8-1 1.17.8-1 1.17.8-1 1.17.8-1 '' '' '' )
+readonly -a GF_PKG_SPEC=( nvidia-driver-570-open=570.172.08-0ubuntu1 nvidia-fabricmanager-570=570.172.08-1 datacenter-gpu-manager-4-core=1:4.4.2-1 datacenter-gpu-manager-4-cuda12=1:4.4.2-1 libnccl2=2.26.2-1+cuda12.8 libnccl-dev=2.26.2-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit=1.17.8-1 nvidia-container-toolkit-base=1.17.8-1 libnvidia-container-tools=1.17.8-1 libnvidia-container1=1.17.8-1 python3-venv nfs-common python3.11 )
 readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver containers health_timer )
 readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm docker gpufleet-health.timer )
 readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
 readonly -a GF_UNIT_OFF_NAME=( apt-daily.timer apt-daily-upgrade.timer )
 readonly -a GF_MOD_STEP=( nvidia_driver )
 readonly -a GF_MOD_NAME=( nvidia_peermem )
-readonly -a GF_FILE_STEP=( os_tuning os_tuning os_tuning nvidia_driver nccl health_timer health_timer health_timer )
-readonly -a GF_FILE_PATH=( /etc/security/limits.d/50-gpufleet.conf /etc/sysctl.d/80-gpufleet.conf /etc/apt/apt.conf.d/20auto-upgrades /etc/modules-load.d/gpufleet-nvidia-peermem.conf /etc/nccl.conf /usr/local/sbin/gpufleet-health /etc/systemd/system/gpufleet-health.service /etc/systemd/system/gpufleet-health.timer )
-readonly -a GF_FILE_MODE=( 0644 0644 0644 0644 0644 0755 0644 0644 )
+readonly -a GF_FILE_STEP=( os_tuning os_tuning os_tuning nvidia_driver nvidia_driver nccl health_timer health_timer health_timer )
+readonly -a GF_FILE_PATH=( /etc/security/limits.d/50-gpufleet.conf /etc/sysctl.d/80-gpufleet.conf /etc/apt/apt.conf.d/20auto-upgrades /etc/modules-load.d/gpufleet-nvidia-peermem.conf /etc/apt/preferences.d/gpufleet-nvidia-driver /etc/nccl.conf /usr/local/sbin/gpufleet-health /etc/systemd/system/gpufleet-health.service /etc/systemd/system/gpufleet-health.timer )
+readonly -a GF_FILE_MODE=( 0644 0644 0644 0644 0644 0644 0755 0644 0644 )
 readonly -a GF_FILE_CONTENT=(
   '# gpufleet: RDMA pins memory (memlock); NCCL/MPI open many files
 * soft memlock unlimited
@@ -336,6 +337,11 @@ APT::Periodic::Unattended-Upgrade "0";
 '
   '# GPUDirect RDMA (HPC@v3 nvidia_peermem role)
 nvidia_peermem
+'
+  '# gpufleet: every package of NVIDIA driver branch 570 at 570.172.08 (the driver'"'"'s dependencies move together)
+Package: /nvidia.*-570(-|$)/
+Pin: version 570.172.08-*
+Pin-Priority: 1000
 '
   '# /etc/nccl.conf for BM.GPU.H100.8 (gpufleet; values: shape catalog infra/shapes.py)
 NCCL_DEBUG=WARN
@@ -539,7 +545,9 @@ gf::stamp::write() { # STEP (never in --check)
 
 # --- library: packages (dispatch on GF_PKG_FAMILY) ---------------------------------------------
 
-gf::pkg::dnf::version() { rpm -q --qf '%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
+# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions)
+# (the query format is split in two quoted halves only so Jinja does not read it as a tag)
+gf::pkg::dnf::version() { rpm -q --qf '%|EPOCH?{''%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
 
 gf::pkg::apt::version() {
   local out
@@ -548,7 +556,15 @@ gf::pkg::apt::version() {
   printf '%s\n' "${out#*|}"
 }
 
-gf::pkg::dnf::install() { gf::run dnf -y install "$@"; }
+# The NVIDIA driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
+# without it enabled, dnf filters the driver packages out ("Unable to find a match").
+gf::pkg::dnf::install() {
+  if [[ -n $GF_DNF_MODULE && -z ${GF_DNF_MODULE_ON:-} ]]; then
+    gf::run dnf -y module enable "$GF_DNF_MODULE"
+    GF_DNF_MODULE_ON=1
+  fi
+  gf::run dnf -y install "$@"
+}
 
 gf::pkg::apt::install() {
   if [[ -z ${GF_APT_UPDATED:-} ]]; then
@@ -559,15 +575,15 @@ gf::pkg::apt::install() {
     --allow-downgrades "$@"
 }
 
-gf::pkg::has() { # NAME WANT ("" = any version); sets GF_PKG_HAVE
+gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); sets GF_PKG_HAVE
   local have="" line
   have=$("gf::pkg::${GF_PKG_FAMILY}::version" "$1") || have=""
   GF_PKG_HAVE=${have//$'\n'/,}
   if [[ -z $have ]]; then return 1; fi
   if [[ -z $2 ]]; then return 0; fi
   while IFS= read -r line; do
-    line=${line#*:} # drop an epoch
-    if [[ $line == "$2" || $line == "$2"-* ]]; then return 0; fi
+    if [[ $2 != *:* ]]; then line=${line#*:}; fi
+    if [[ $line == "$2" ]]; then return 0; fi
   done <<<"$have"
   return 1
 }
@@ -700,9 +716,10 @@ gf::units::ensure() { # STEP
 # Every package, file, module and unit the rendered data lists for STEP.
 gf::res::check() { gf::pkgs::check "$1" && gf::files::check "$1" && gf::mods::check "$1" && gf::units::check "$1"; }
 
+# Files first: some steer the package manager (the driver's apt pin).
 gf::res::apply() {
-  gf::pkgs::ensure "$1"
   gf::files::ensure "$1"
+  gf::pkgs::ensure "$1"
   gf::mods::ensure "$1"
   gf::units::ensure "$1"
 }

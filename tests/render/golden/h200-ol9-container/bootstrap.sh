@@ -43,6 +43,7 @@ readonly GF_FSS_KEY=gpufleet_fss_host
 readonly GF_MIN_FREE_KB=20971520
 readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_DRIVER=570.172.08
+readonly GF_DNF_MODULE=nvidia-driver:570-open
 readonly GF_GPU_POWER_CAP_W=''
 readonly GF_RDMA_MTU=4220
 readonly GF_NVME_COUNT=8
@@ -90,12 +91,12 @@ declare -rA GF_DIGEST=(
   [preflight]=93367ec5d0995015f2cfd89adf4ba77c3fb7fddfd3fc3f845913f80f121ec6bd
   [os_tuning]=26fc3977b06551ed221173e7b659aa1c17223bd216c8f6fb63959264c4ada132
   [local_nvme]=6988b3b642afca2bc6910ef6482f4b13f510a248b73115a44879fee9c5a9ca90
-  [nvidia_driver]=254bade508cac9acb768295756302390eb93cb9e6a5593879ae85d5dde8f273c
+  [nvidia_driver]=879b1b3e03e39e2b41e85c581fb01f865720f1b5f28e083b977fe7cba4b73f51
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
   [nccl]=41112325edfcd99a2dff96880e14a5981b343950b2274ad94750562403762ff9
   [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
-  [containers]=298a41dd6faf3fd304bf2a07d9aad6a2c86173f902981a6160e0c3e5d6268908
+  [containers]=05e6d7723f207418d19e68c187c0292a3a8ee8b9cff6971a07c34bcd2ab45c35
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
   [health_timer]=<checker: see tests/nodecheck>
@@ -199,10 +200,10 @@ readonly -a GF_SYSCTL_VAL=(
   1
 )
 # Managed resources, one entry per index across the arrays of each kind.
-readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers shared_fs health_timer )
-readonly -a GF_PKG_NAME=( nvidia-driver nvidia-driver-cuda kmod-nvidia-open-dkms nvidia-persistenced nvidia-fabric-manager datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl libnccl-devel git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit nfs-utils python3.11 )
-readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 570.172.08 570.172.08 570.172.08 4.4.2 4.4.2 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' 1.17.8 '' '' )
-readonly -a GF_PKG_SPEC=( nvidia-driver-570.172.08 nvidia-driver-cuda-570.172.08 kmod-nvidia-open-dkms-570.172.08 nvidia-persistenced-570.172.08 nvidia-fabric-manager-570.172.08 datacenter-gpu-manager-4-core-4.4.2 datacenter-gpu-manager-4-cuda12-4.4.2 libnccl-2.26.2-1+cuda12.8 libnccl-devel-2.26.2-1+cuda12.8 git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit-1.17.8 nfs-utils python3.11 )
+readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers shared_fs health_timer )
+readonly -a GF_PKG_NAME=( nvidia-driver nvidia-driver-cuda kmod-nvidia-open-dkms nvidia-persistenced nvidia-fabric-manager datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl libnccl-devel git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1 nfs-utils python3.11 )
+readonly -a GF_PKG_VERSION=( 3:570.172.08-1.el9 3:570.172.08-1.el9 3:570.172.08-1.el9 3:570.172.08-1.el9 570.172.08-1 4.4.2-1 4.4.2-1 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' 1.17.8-1 1.17.8-1 1.17.8-1 1.17.8-1 '' '' )
+readonly -a GF_PKG_SPEC=( nvidia-driver-3:570.172.08-1.el9 nvidia-driver-cuda-3:570.172.08-1.el9 kmod-nvidia-open-dkms-3:570.172.08-1.el9 nvidia-persistenced-3:570.172.08-1.el9 nvidia-fabric-manager-570.172.08-1 datacenter-gpu-manager-4-core-4.4.2-1 datacenter-gpu-manager-4-cuda12-4.4.2-1 libnccl-2.26.2-1+cuda12.8 libnccl-devel-2.26.2-1+cuda12.8 git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit-1.17.8-1 nvidia-container-toolkit-base-1.17.8-1 libnvidia-container-tools-1.17.8-1 libnvidia-container1-1.17.8-1 nfs-utils python3.11 )
 readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver health_timer )
 readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm gpufleet-health.timer )
 readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
@@ -455,7 +456,9 @@ gf::stamp::write() { # STEP (never in --check)
 
 # --- library: packages (dispatch on GF_PKG_FAMILY) ---------------------------------------------
 
-gf::pkg::dnf::version() { rpm -q --qf '%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
+# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions)
+# (the query format is split in two quoted halves only so Jinja does not read it as a tag)
+gf::pkg::dnf::version() { rpm -q --qf '%|EPOCH?{''%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
 
 gf::pkg::apt::version() {
   local out
@@ -464,7 +467,15 @@ gf::pkg::apt::version() {
   printf '%s\n' "${out#*|}"
 }
 
-gf::pkg::dnf::install() { gf::run dnf -y install "$@"; }
+# The NVIDIA driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
+# without it enabled, dnf filters the driver packages out ("Unable to find a match").
+gf::pkg::dnf::install() {
+  if [[ -n $GF_DNF_MODULE && -z ${GF_DNF_MODULE_ON:-} ]]; then
+    gf::run dnf -y module enable "$GF_DNF_MODULE"
+    GF_DNF_MODULE_ON=1
+  fi
+  gf::run dnf -y install "$@"
+}
 
 gf::pkg::apt::install() {
   if [[ -z ${GF_APT_UPDATED:-} ]]; then
@@ -475,15 +486,15 @@ gf::pkg::apt::install() {
     --allow-downgrades "$@"
 }
 
-gf::pkg::has() { # NAME WANT ("" = any version); sets GF_PKG_HAVE
+gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); sets GF_PKG_HAVE
   local have="" line
   have=$("gf::pkg::${GF_PKG_FAMILY}::version" "$1") || have=""
   GF_PKG_HAVE=${have//$'\n'/,}
   if [[ -z $have ]]; then return 1; fi
   if [[ -z $2 ]]; then return 0; fi
   while IFS= read -r line; do
-    line=${line#*:} # drop an epoch
-    if [[ $line == "$2" || $line == "$2"-* ]]; then return 0; fi
+    if [[ $2 != *:* ]]; then line=${line#*:}; fi
+    if [[ $line == "$2" ]]; then return 0; fi
   done <<<"$have"
   return 1
 }
@@ -616,9 +627,10 @@ gf::units::ensure() { # STEP
 # Every package, file, module and unit the rendered data lists for STEP.
 gf::res::check() { gf::pkgs::check "$1" && gf::files::check "$1" && gf::mods::check "$1" && gf::units::check "$1"; }
 
+# Files first: some steer the package manager (the driver's apt pin).
 gf::res::apply() {
-  gf::pkgs::ensure "$1"
   gf::files::ensure "$1"
+  gf::pkgs::ensure "$1"
   gf::mods::ensure "$1"
   gf::units::ensure "$1"
 }
