@@ -25,9 +25,8 @@ Sources (short names used in the comments):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-PkgFamily = Literal["dnf", "apt"]
+from bootstrap.render.package import PkgFamily
 
 BASE_URL = "https://developer.download.nvidia.com/compute/cuda/repos"
 # SIGS: the Debian/Ubuntu repositories are signed by key 3bf863cc, the RPM ones by D42D0685.

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bootstrap.render import render_pool
-from bootstrap.render.context import build_context
+from bootstrap.render.script import build_context
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes

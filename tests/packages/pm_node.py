@@ -16,8 +16,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from bootstrap.render.context import build_context
 from bootstrap.render.engine import first_boot_script
+from bootstrap.render.node_os import NODE_OS
+from bootstrap.render.script import build_context
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes
@@ -56,6 +57,7 @@ class PmNode:
         self.shape = CATALOG[pool.shape]
         self.ctx: dict[str, Any] = build_context(config, pool, checker=False)
         self.family = self.ctx["pkg_family"]
+        self.releasever = NODE_OS[pool.os].version.split(".")[0]
         self.script = tmp / "bootstrap.sh"
         self.script.write_text(first_boot_script(config, pool))  # what first boot runs
         self.root, self.state, self.bin = tmp / "root", tmp / "state", tmp / "bin"
@@ -112,7 +114,7 @@ class PmNode:
             "FAKE_STATE": str(self.state),
             "FAKE_GPUS": str(self.shape.gpu_count),
             "PM_STATE": str(self.state),
-            "PM_RELEASEVER": str(self.ctx["os_version"]).split(".")[0],
+            "PM_RELEASEVER": self.releasever,
             "HOME": str(self.root),
         }
 

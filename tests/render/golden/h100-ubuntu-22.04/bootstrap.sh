@@ -35,42 +35,8 @@ readonly GF_CLUSTER=dev
 readonly GF_POOL=h100
 readonly GF_SHAPE=BM.GPU.H100.8
 readonly GF_OS=ubuntu-22.04
-readonly GF_OS_ID=ubuntu
-readonly GF_OS_VERSION=22.04
 readonly GF_PKG_FAMILY=apt
 readonly GF_IMDS_DEFAULT=http://169.254.169.254/opc/v2
-readonly GF_FSS_KEY=gpufleet_fss_host
-readonly GF_MIN_FREE_KB=20971520
-readonly GF_OCA_WAIT_DEFAULT=900
-readonly GF_DRIVER=570.172.08
-readonly GF_DNF_MODULE=''
-readonly GF_GPU_POWER_CAP_W=''
-readonly GF_RDMA_MTU=4220
-readonly GF_NVME_COUNT=16
-readonly GF_NVME_MOUNT=/mnt/localdisk
-readonly GF_NVME_LABEL=localdisk
-readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
-readonly GF_MD_DEV=/dev/md0
-readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
-readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
-readonly GF_NT_DIR=/opt/nccl-tests
-readonly GF_NT_TAG=v2.17.2
-readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
-readonly GF_CUDA=12.8
-readonly GF_TRAIN_KIND=venv
-readonly GF_VENV=/opt/gpufleet/venv
-readonly GF_PYTHON=python3
-readonly GF_TORCH=2.7.1
-readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
-readonly GF_IMAGE=''
-readonly GF_CTR_ENGINE=docker
-readonly GF_FSS_EXPORT=/shared
-readonly GF_FSS_MOUNT=/mnt/shared
-readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
-readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
-readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
-readonly GF_HEALTH_INTERVAL=5
 
 readonly -a GF_STEPS=(
   preflight
@@ -128,133 +94,6 @@ declare -rA GF_DISABLED=(
   [training_stack]=''
   [shared_fs]=''
   [health_timer]=''
-)
-readonly -a GF_PIP_PKGS=(
-  transformers==4.46.3
-)
-readonly -a GF_RDMA_DEVICES=(
-  mlx5_0
-  mlx5_1
-  mlx5_3
-  mlx5_4
-  mlx5_5
-  mlx5_6
-  mlx5_7
-  mlx5_8
-  mlx5_9
-  mlx5_10
-  mlx5_12
-  mlx5_13
-  mlx5_14
-  mlx5_15
-  mlx5_16
-  mlx5_17
-)
-readonly -a GF_SYSCTL_KEY=(
-  net.ipv4.neigh.default.gc_thresh1
-  net.ipv4.neigh.default.gc_thresh2
-  net.ipv4.neigh.default.gc_thresh3
-  net.ipv4.conf.rdma0.rp_filter
-  net.ipv4.conf.rdma0.arp_ignore
-  net.ipv4.conf.rdma0.arp_announce
-  net.ipv4.conf.rdma1.rp_filter
-  net.ipv4.conf.rdma1.arp_ignore
-  net.ipv4.conf.rdma1.arp_announce
-  net.ipv4.conf.rdma2.rp_filter
-  net.ipv4.conf.rdma2.arp_ignore
-  net.ipv4.conf.rdma2.arp_announce
-  net.ipv4.conf.rdma3.rp_filter
-  net.ipv4.conf.rdma3.arp_ignore
-  net.ipv4.conf.rdma3.arp_announce
-  net.ipv4.conf.rdma4.rp_filter
-  net.ipv4.conf.rdma4.arp_ignore
-  net.ipv4.conf.rdma4.arp_announce
-  net.ipv4.conf.rdma5.rp_filter
-  net.ipv4.conf.rdma5.arp_ignore
-  net.ipv4.conf.rdma5.arp_announce
-  net.ipv4.conf.rdma6.rp_filter
-  net.ipv4.conf.rdma6.arp_ignore
-  net.ipv4.conf.rdma6.arp_announce
-  net.ipv4.conf.rdma7.rp_filter
-  net.ipv4.conf.rdma7.arp_ignore
-  net.ipv4.conf.rdma7.arp_announce
-  net.ipv4.conf.rdma8.rp_filter
-  net.ipv4.conf.rdma8.arp_ignore
-  net.ipv4.conf.rdma8.arp_announce
-  net.ipv4.conf.rdma9.rp_filter
-  net.ipv4.conf.rdma9.arp_ignore
-  net.ipv4.conf.rdma9.arp_announce
-  net.ipv4.conf.rdma10.rp_filter
-  net.ipv4.conf.rdma10.arp_ignore
-  net.ipv4.conf.rdma10.arp_announce
-  net.ipv4.conf.rdma11.rp_filter
-  net.ipv4.conf.rdma11.arp_ignore
-  net.ipv4.conf.rdma11.arp_announce
-  net.ipv4.conf.rdma12.rp_filter
-  net.ipv4.conf.rdma12.arp_ignore
-  net.ipv4.conf.rdma12.arp_announce
-  net.ipv4.conf.rdma13.rp_filter
-  net.ipv4.conf.rdma13.arp_ignore
-  net.ipv4.conf.rdma13.arp_announce
-  net.ipv4.conf.rdma14.rp_filter
-  net.ipv4.conf.rdma14.arp_ignore
-  net.ipv4.conf.rdma14.arp_announce
-  net.ipv4.conf.rdma15.rp_filter
-  net.ipv4.conf.rdma15.arp_ignore
-  net.ipv4.conf.rdma15.arp_announce
-)
-readonly -a GF_SYSCTL_VAL=(
-  32768
-  65535
-  131072
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
 )
 # Managed resources, one entry per index across the arrays of each kind.
 readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers training_stack shared_fs health_timer )
@@ -438,7 +277,7 @@ Description=Run the gpufleet node health check every 5 min
 [Timer]
 OnBootSec=5min
 # Default 5 min: oci-hpc runs its passive checks every 300 s (slurm.conf.j2
-# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/context.py).
+# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/steps/health_timer.py).
 OnUnitActiveSec=5min
 Unit=gpufleet-health.service
 
@@ -446,6 +285,192 @@ Unit=gpufleet-health.service
 WantedBy=timers.target
 '
 )
+
+# preflight (templates/steps/preflight.sh.j2)
+readonly GF_OS_ID=ubuntu
+readonly GF_OS_VERSION=22.04
+readonly GF_MIN_FREE_KB=20971520
+
+# os_tuning (templates/steps/os_tuning.sh.j2)
+readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
+readonly -a GF_SYSCTL_KEY=(
+  net.ipv4.neigh.default.gc_thresh1
+  net.ipv4.neigh.default.gc_thresh2
+  net.ipv4.neigh.default.gc_thresh3
+  net.ipv4.conf.rdma0.rp_filter
+  net.ipv4.conf.rdma0.arp_ignore
+  net.ipv4.conf.rdma0.arp_announce
+  net.ipv4.conf.rdma1.rp_filter
+  net.ipv4.conf.rdma1.arp_ignore
+  net.ipv4.conf.rdma1.arp_announce
+  net.ipv4.conf.rdma2.rp_filter
+  net.ipv4.conf.rdma2.arp_ignore
+  net.ipv4.conf.rdma2.arp_announce
+  net.ipv4.conf.rdma3.rp_filter
+  net.ipv4.conf.rdma3.arp_ignore
+  net.ipv4.conf.rdma3.arp_announce
+  net.ipv4.conf.rdma4.rp_filter
+  net.ipv4.conf.rdma4.arp_ignore
+  net.ipv4.conf.rdma4.arp_announce
+  net.ipv4.conf.rdma5.rp_filter
+  net.ipv4.conf.rdma5.arp_ignore
+  net.ipv4.conf.rdma5.arp_announce
+  net.ipv4.conf.rdma6.rp_filter
+  net.ipv4.conf.rdma6.arp_ignore
+  net.ipv4.conf.rdma6.arp_announce
+  net.ipv4.conf.rdma7.rp_filter
+  net.ipv4.conf.rdma7.arp_ignore
+  net.ipv4.conf.rdma7.arp_announce
+  net.ipv4.conf.rdma8.rp_filter
+  net.ipv4.conf.rdma8.arp_ignore
+  net.ipv4.conf.rdma8.arp_announce
+  net.ipv4.conf.rdma9.rp_filter
+  net.ipv4.conf.rdma9.arp_ignore
+  net.ipv4.conf.rdma9.arp_announce
+  net.ipv4.conf.rdma10.rp_filter
+  net.ipv4.conf.rdma10.arp_ignore
+  net.ipv4.conf.rdma10.arp_announce
+  net.ipv4.conf.rdma11.rp_filter
+  net.ipv4.conf.rdma11.arp_ignore
+  net.ipv4.conf.rdma11.arp_announce
+  net.ipv4.conf.rdma12.rp_filter
+  net.ipv4.conf.rdma12.arp_ignore
+  net.ipv4.conf.rdma12.arp_announce
+  net.ipv4.conf.rdma13.rp_filter
+  net.ipv4.conf.rdma13.arp_ignore
+  net.ipv4.conf.rdma13.arp_announce
+  net.ipv4.conf.rdma14.rp_filter
+  net.ipv4.conf.rdma14.arp_ignore
+  net.ipv4.conf.rdma14.arp_announce
+  net.ipv4.conf.rdma15.rp_filter
+  net.ipv4.conf.rdma15.arp_ignore
+  net.ipv4.conf.rdma15.arp_announce
+)
+readonly -a GF_SYSCTL_VAL=(
+  32768
+  65535
+  131072
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+)
+
+# local_nvme (templates/steps/local_nvme.sh.j2)
+readonly GF_NVME_COUNT=16
+readonly GF_NVME_MOUNT=/mnt/localdisk
+readonly GF_NVME_LABEL=localdisk
+readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
+readonly GF_MD_DEV=/dev/md0
+
+# nvidia_driver (templates/steps/nvidia_driver.sh.j2)
+readonly GF_DRIVER=570.172.08
+readonly GF_DNF_MODULE=''
+
+# gpu_power (templates/steps/gpu_power.sh.j2)
+readonly GF_GPU_POWER_CAP_W=''
+
+# rdma (templates/steps/rdma.sh.j2)
+readonly GF_RDMA_MTU=4220
+readonly -a GF_RDMA_DEVICES=(
+  mlx5_0
+  mlx5_1
+  mlx5_3
+  mlx5_4
+  mlx5_5
+  mlx5_6
+  mlx5_7
+  mlx5_8
+  mlx5_9
+  mlx5_10
+  mlx5_12
+  mlx5_13
+  mlx5_14
+  mlx5_15
+  mlx5_16
+  mlx5_17
+)
+readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
+readonly GF_OCA_WAIT_DEFAULT=900
+
+# nccl (templates/steps/nccl.sh.j2)
+
+# nccl_tests (templates/steps/nccl_tests.sh.j2)
+readonly GF_NT_DIR=/opt/nccl-tests
+readonly GF_NT_TAG=v2.17.2
+readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
+readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
+readonly GF_CUDA=12.8
+
+# containers (templates/steps/containers.sh.j2)
+# Also used by training_stack (a container training stack pulls its image with it).
+readonly GF_CTR_ENGINE=docker
+
+# training_stack (templates/steps/training_stack.sh.j2)
+readonly GF_TRAIN_KIND=venv
+readonly GF_VENV=/opt/gpufleet/venv
+readonly GF_PYTHON=python3
+readonly GF_TORCH=2.7.1
+readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
+readonly GF_IMAGE=''
+readonly -a GF_PIP_PKGS=(
+  transformers==4.46.3
+)
+
+# shared_fs (templates/steps/shared_fs.sh.j2)
+readonly GF_FSS_KEY=gpufleet_fss_host
+readonly GF_FSS_EXPORT=/shared
+readonly GF_FSS_MOUNT=/mnt/shared
+readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
+
+# health_timer (templates/steps/health_timer.sh.j2)
+readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
+readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
+readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
@@ -545,8 +570,8 @@ gf::stamp::write() { # STEP (never in --check)
 
 # --- library: packages (dispatch on GF_PKG_FAMILY) ---------------------------------------------
 
-# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions)
-# (the query format is split in two quoted halves only so Jinja does not read it as a tag)
+# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions;
+# the query format is split in two quoted halves only so Jinja does not read it as a tag)
 gf::pkg::dnf::version() { rpm -q --qf '%|EPOCH?{''%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
 
 gf::pkg::apt::version() {
@@ -556,15 +581,7 @@ gf::pkg::apt::version() {
   printf '%s\n' "${out#*|}"
 }
 
-# The NVIDIA driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
-# without it enabled, dnf filters the driver packages out ("Unable to find a match").
-gf::pkg::dnf::install() {
-  if [[ -n $GF_DNF_MODULE && -z ${GF_DNF_MODULE_ON:-} ]]; then
-    gf::run dnf -y module enable "$GF_DNF_MODULE"
-    GF_DNF_MODULE_ON=1
-  fi
-  gf::run dnf -y install "$@"
-}
+gf::pkg::dnf::install() { gf::run dnf -y install "$@"; }
 
 gf::pkg::apt::install() {
   if [[ -z ${GF_APT_UPDATED:-} ]]; then
@@ -943,7 +960,12 @@ step::nvidia_driver::check() {
   GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
 }
 
-step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+# On EL the driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
+# without it enabled, dnf filters the driver packages out ("filtered out by modular filtering").
+step::nvidia_driver::apply() {
+  if [[ -n $GF_DNF_MODULE ]]; then gf::run dnf -y module enable "$GF_DNF_MODULE"; fi
+  gf::res::apply nvidia_driver
+}
 
 # --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
 
