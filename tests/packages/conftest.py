@@ -1,4 +1,11 @@
-"""Stand-in NVIDIA repositories, built once per test session (a few seconds) and shared."""
+"""Stand-in NVIDIA repositories, built once per test session (a few seconds) and shared, and the
+render pointed at them.
+
+`mirror` lays them out as developer.download.nvidia.com/compute/cuda/repos is laid out
+(`<distro>/x86_64/` with the signing key `<keyid>.pub` beside the packages), signed with a
+throwaway key. `nvidia_mirror` makes the bootstrap render that local tree's file:// URL and that
+key's fingerprint in place of NVIDIA's, and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bootstrap.render import cuda_repo
 from tests.packages import stub_repos
 
 
@@ -18,11 +26,30 @@ def pm_tools() -> None:
 
 
 @pytest.fixture(scope="session")
-def apt_repo(tmp_path_factory: pytest.TempPathFactory, pm_tools: None) -> Path:
-    return stub_repos.build_apt_repo(tmp_path_factory.mktemp("repos") / "apt")
+def signing_key(tmp_path_factory: pytest.TempPathFactory, pm_tools: None) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("gpg") / "home"
+    return home, stub_repos.make_signing_key(home)
 
 
 @pytest.fixture(scope="session")
-def dnf_repos(tmp_path_factory: pytest.TempPathFactory, pm_tools: None) -> dict[str, Path]:
-    base = tmp_path_factory.mktemp("repos")
-    return {d: stub_repos.build_dnf_repo(base / d, d) for d in ("el8", "el9")}
+def mirror(tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, str]) -> Path:
+    home, fpr = signing_key
+    base = tmp_path_factory.mktemp("mirror")
+    apt = stub_repos.build_apt_repo(base / "ubuntu2204/x86_64", home)
+    stub_repos.export_key(home, apt / f"{cuda_repo.APT_KEY_ID}.pub")
+    (base / "ubuntu2404").mkdir()
+    (base / "ubuntu2404/x86_64").symlink_to(apt)
+    for n in (8, 9):
+        dnf = stub_repos.build_dnf_repo(base / f"rhel{n}/x86_64", f"el{n}", home, fpr)
+        stub_repos.export_key(home, dnf / f"{cuda_repo.DNF_KEY_ID}.pub")
+    return base
+
+
+@pytest.fixture
+def nvidia_mirror(
+    monkeypatch: pytest.MonkeyPatch, mirror: Path, signing_key: tuple[Path, str]
+) -> Path:
+    monkeypatch.setattr(cuda_repo, "BASE_URL", f"file://{mirror}")
+    monkeypatch.setattr(cuda_repo, "APT_KEY_FPR", signing_key[1])
+    monkeypatch.setattr(cuda_repo, "DNF_KEY_FPR", signing_key[1])
+    return mirror

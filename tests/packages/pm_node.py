@@ -18,7 +18,7 @@ from typing import Any
 
 from bootstrap.render.engine import first_boot_script
 from bootstrap.render.node_os import NODE_OS
-from bootstrap.render.script import build_context
+from bootstrap.render.script import build_context, step_of
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes
@@ -46,13 +46,17 @@ WRAPPERS = {
         '--setopt=module_platform_id="platform:el$PM_RELEASEVER" "$@"'
     ),
     "rpm": 'PATH={path} exec /usr/bin/rpm --root="$GF_ROOT" "$@"',
+    # Only the local stand-in mirror (file://) may be fetched from; anything else is refused.
+    "curl": '[[ ${{!#}} == file:///* ]] || exit 97; PATH={path} exec /usr/bin/curl "$@"',
+    "gpg": 'PATH={path} exec /usr/bin/gpg "$@"',
+    "mktemp": 'exec /usr/bin/mktemp -p "$PM_STATE" "$@"',
 }
 
 
 class PmNode:
     """The rendered script of `config`'s first pool, a root for it, and its package managers."""
 
-    def __init__(self, tmp: Path, config: StackConfig, repo: Path) -> None:
+    def __init__(self, tmp: Path, config: StackConfig) -> None:
         pool = config.pools[0]
         self.shape = CATALOG[pool.shape]
         self.ctx: dict[str, Any] = build_context(config, pool, checker=False)
@@ -61,7 +65,7 @@ class PmNode:
         self.script = tmp / "bootstrap.sh"
         self.script.write_text(first_boot_script(config, pool))  # what first boot runs
         self.root, self.state, self.bin = tmp / "root", tmp / "state", tmp / "bin"
-        self.repo = repo
+        self.repo = step_of(self.ctx, "nvidia_repo")["vars"]
         self.state.mkdir()
         self._write("etc/os-release", OS_RELEASE[pool.os])
         fakes.install(self.bin)
@@ -96,15 +100,14 @@ class PmNode:
         return path
 
     def add_repo(self) -> None:
-        """The image already has the CUDA repository configured (as OCI's GPU images do)."""
+        """The image already has the CUDA repository configured (as OCI's GPU images do), in a
+        file of its own naming and trusting it its own way."""
+        url = self.repo["url"]
         if self.family == "apt":
-            line = f"deb [trusted=yes] file:{self.repo} /\n"
-            self._write("etc/apt/sources.list.d/cuda.list", line)
+            self._write("etc/apt/sources.list.d/image-cuda.list", f"deb [trusted=yes] {url} /\n")
         else:
-            self._write(
-                "etc/yum.repos.d/cuda.repo",
-                f"[cuda]\nname=cuda\nbaseurl=file://{self.repo}\nenabled=1\ngpgcheck=0\n",
-            )
+            repo = f"[image-cuda]\nname=cuda\nbaseurl={url}\nenabled=1\ngpgcheck=0\n"
+            self._write("etc/yum.repos.d/image-cuda.repo", repo)
 
     def env(self) -> dict[str, str]:
         return {

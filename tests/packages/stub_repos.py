@@ -39,6 +39,36 @@ def _run(*cmd: str | Path, cwd: Path | None = None) -> str:
     return proc.stdout
 
 
+# --- the test signing key ---------------------------------------------------------------------
+
+
+def make_signing_key(home: Path) -> str:
+    """A throwaway signing key in GnuPG home `home`; returns its fingerprint. The stand-in
+    repositories are signed with it the way NVIDIA signs its own (Release / rpm headers)."""
+    home.mkdir(mode=0o700)
+    _run(
+        "gpg",
+        "--homedir",
+        home,
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "gpufleet test repository <tests@localhost>",
+        "rsa2048",
+        "sign",
+        "never",
+    )
+    out = _run("gpg", "--homedir", home, "--batch", "--with-colons", "--list-keys")
+    return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
+
+
+def export_key(home: Path, dest: Path) -> Path:
+    """The public key, ASCII-armored, as NVIDIA publishes its `<keyid>.pub`."""
+    dest.write_text(_run("gpg", "--homedir", home, "--batch", "--armor", "--export"))
+    return dest
+
+
 # --- apt ----------------------------------------------------------------------------------------
 
 
@@ -60,9 +90,9 @@ def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "am
         _run("dpkg-deb", "-Zgzip", "--root-owner-group", "--build", tmp, out / filename)
 
 
-def build_apt_repo(dest: Path, extra: list[tuple[str, str, list[str]]] = ()) -> Path:
-    """A flat apt repository (Packages, Release) of every package in the fact file's `apt`
-    section, plus `extra` (name, version, depends) entries."""
+def build_apt_repo(dest: Path, gpg_home: Path) -> Path:
+    """A flat apt repository (Packages, Release, InRelease and Release.gpg signed with the key
+    in `gpg_home`) of every package in the fact file's `apt` section."""
     dest.mkdir(parents=True)
     apt = facts()["apt"]
     for pkg in apt["packages"]:
@@ -70,8 +100,6 @@ def build_apt_repo(dest: Path, extra: list[tuple[str, str, list[str]]] = ()) -> 
             _deb(dest, pkg["name"], version, pkg.get("depends", []))
     keyring = apt["repository"]["keyring_package"]
     _deb(dest, keyring["name"], keyring["version"], [], keyring["architecture"])
-    for name, version, depends in extra:
-        _deb(dest, name, version, depends)
     (dest / "Packages").write_text(_run("apt-ftparchive", "packages", ".", cwd=dest))
     # NVIDIA's Release carries Label "NVIDIA CUDA" (oci-hpc-images cuda-ubuntu.pin keys on it).
     release = _run(
@@ -85,6 +113,9 @@ def build_apt_repo(dest: Path, extra: list[tuple[str, str, list[str]]] = ()) -> 
         cwd=dest,
     )
     (dest / "Release").write_text(release)
+    sign = ("gpg", "--homedir", gpg_home, "--batch", "--yes")
+    _run(*sign, "--clearsign", "-o", dest / "InRelease", dest / "Release")
+    _run(*sign, "--armor", "--detach-sign", "-o", dest / "Release.gpg", dest / "Release")
     return dest
 
 
@@ -177,9 +208,9 @@ def _modules_yaml(dnf: dict[str, Any], dist: str) -> str:
     return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
 
 
-def build_dnf_repo(dest: Path, dist: str) -> Path:
-    """A dnf repository (repodata with modules.yaml) of the fact file's `dnf` section for one EL
-    release (`dist` = el8 / el9)."""
+def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
+    """A dnf repository (repodata with modules.yaml; every rpm signed with the key in
+    `gpg_home`) of the fact file's `dnf` section for one EL release (`dist` = el8 / el9)."""
     dnf = facts()["dnf"]
     dest.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,6 +234,18 @@ def build_dnf_repo(dest: Path, dist: str) -> Path:
                     "-bb",
                     spec,
                 )
+    rpms = sorted(dest.glob("*.rpm"))
+    _run(
+        "rpmsign",
+        "--define",
+        "__gpg /usr/bin/gpg",
+        "--define",
+        f"_gpg_path {gpg_home}",
+        "--define",
+        f"_gpg_name {fpr}",
+        "--addsign",
+        *rpms,
+    )
     _run("createrepo_c", "--quiet", "--no-database", dest)
     modules = dest / "modules.yaml"
     modules.write_text(_modules_yaml(dnf, dist))

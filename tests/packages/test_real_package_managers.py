@@ -4,16 +4,16 @@ Each test renders a pool's first-boot script, gives it a root made for the test 
 repository of stand-in packages laid out like NVIDIA's (names, versions with epochs,
 exact-version dependencies, DNF module streams: tests/packages/nvidia_repos.yaml), and runs the
 script's package steps. Whatever apt or dnf refuses fails the test: these are the consumers.
+The repository is signed with a test key whose fingerprint the render pins (conftest.py), so
+apt's and dnf's signature checks run as they would against NVIDIA's.
 The repositories always hold a newer 570 point release (570.195.03) than the pin (570.172.08).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bootstrap.render import nvidia_repo
+from bootstrap.render import cuda_repo
 from tests.packages import stub_repos
 from tests.packages.pm_node import PmNode
 from tests.render.configs import config_with, pool
@@ -23,14 +23,10 @@ PIN = "570.172.08"
 NEWER = "570.195.03"
 
 
-def _repo(os_name: str, apt_repo: Path, dnf_repos: dict[str, Path]) -> Path:
-    return apt_repo if os_name.startswith("ubuntu") else dnf_repos[f"el{os_name[-1]}"]
-
-
 @pytest.fixture
-def node(tmp_path, apt_repo, dnf_repos):
+def node(tmp_path, nvidia_mirror):
     def make(os_name: str, shape: str = "BM.GPU.H100.8", repo: bool = True) -> PmNode:
-        n = PmNode(tmp_path, config_with(pool(shape, os_name)), _repo(os_name, apt_repo, dnf_repos))
+        n = PmNode(tmp_path, config_with(pool(shape, os_name)))
         if repo:
             n.add_repo()
         return n
@@ -125,7 +121,7 @@ def test_image_that_ships_the_pinned_driver_is_left_alone(node, os_name):
 
 
 def test_apt_refuses_a_dcgm_pin_without_its_epoch(node, monkeypatch):
-    monkeypatch.setitem(nvidia_repo.DCGM_VERSION, "apt", "4.4.2-1")
+    monkeypatch.setitem(cuda_repo.DCGM_VERSION, "apt", "4.4.2-1")
     n = node("ubuntu-22.04")
     run = n.run("--only", "nvidia_driver")
     assert run.returncode == 4
@@ -134,7 +130,7 @@ def test_apt_refuses_a_dcgm_pin_without_its_epoch(node, monkeypatch):
 
 def test_apt_refuses_the_driver_metapackage_pin_alone(node, monkeypatch):
     """Without the branch pin, apt takes the newer 570 libraries and the metapackage breaks."""
-    monkeypatch.setattr(nvidia_repo, "apt_driver_pin", lambda driver: "")
+    monkeypatch.setattr(cuda_repo, "apt_driver_pin", lambda driver: "")
     n = node("ubuntu-22.04")
     run = n.run("--only", "nvidia_driver")
     assert run.returncode == 4
@@ -143,7 +139,7 @@ def test_apt_refuses_the_driver_metapackage_pin_alone(node, monkeypatch):
 
 
 def test_dnf_filters_the_driver_out_without_its_module_stream(node, monkeypatch):
-    monkeypatch.setattr(nvidia_repo, "dnf_module_stream", lambda driver: "")
+    monkeypatch.setattr(cuda_repo, "dnf_module_stream", lambda driver: "")
     n = node("oracle-linux-9")
     run = n.run("--only", "nvidia_driver")
     assert run.returncode == 4
@@ -151,3 +147,64 @@ def test_dnf_filters_the_driver_out_without_its_module_stream(node, monkeypatch)
         "All matches were filtered out by modular filtering for argument: "
         "nvidia-driver-3:570.172.08-1.el9" in run.stderr
     )
+
+
+# --- package sources: the nvidia_repo step ------------------------------------------------------
+
+
+@pytest.mark.parametrize("os_name", OSES)
+def test_fresh_image_gets_the_repository_with_a_verified_key(node, os_name):
+    n = node(os_name, repo=False)
+    first = n.run("--only", "nvidia_repo,nccl")
+    assert first.returncode == 0, first.stderr[-3000:]
+    statuses = n.statuses(first)
+    assert statuses["nvidia_repo"]["status"] == "changed", statuses
+    # apt verified InRelease against the keyring; dnf imported the key and checked each rpm.
+    for name, want in _pinned(n, "nccl").items():
+        assert _same(n.installed(name), want), (name, first.stderr[-3000:])
+    source = (n.root / n.repo["source_file"].lstrip("/")).read_text()
+    if n.family == "apt":
+        assert f"[signed-by={n.root}{n.repo['key_file']}]" in source
+        assert (n.root / n.repo["key_file"].lstrip("/")).read_bytes()[:1] != b"-"  # dearmored
+    else:
+        assert "gpgcheck=1" in source and f"gpgkey=file://{n.root}{n.repo['key_file']}" in source
+        assert n.installed("gpg-pubkey") is not None
+    again = n.run("--only", "nvidia_repo")
+    assert n.statuses(again)["nvidia_repo"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("os_name", ("ubuntu-24.04", "oracle-linux-8"))
+def test_image_that_has_the_repository_is_left_alone(node, os_name):
+    n = node(os_name)
+    run = n.run("--only", "nvidia_repo")
+    assert run.returncode == 0
+    line = n.statuses(run)["nvidia_repo"]
+    assert line["status"] == "ok" and "image-cuda" in line["message"], line
+    assert not (n.root / n.repo["source_file"].lstrip("/")).exists()
+
+
+@pytest.mark.parametrize("os_name", ("ubuntu-22.04", "oracle-linux-9"))
+def test_a_key_with_another_fingerprint_is_refused(node, os_name, monkeypatch):
+    served = cuda_repo.APT_KEY_FPR if os_name.startswith("ubuntu") else cuda_repo.DNF_KEY_FPR
+    monkeypatch.setattr(cuda_repo, "APT_KEY_FPR", "EB693B3035CD5710E231E123A4B469963BF863CC")
+    monkeypatch.setattr(cuda_repo, "DNF_KEY_FPR", "610C7B14E068A878070DA4E99CD0A493D42D0685")
+    n = node(os_name, repo=False)
+    run = n.run("--only", "nvidia_repo")
+    assert run.returncode == 4
+    line = n.statuses(run)["nvidia_repo"]
+    assert f"has fingerprint {served}, want" in line["message"], line
+    assert "not trusting it" in line["message"]
+    assert not (n.root / n.repo["source_file"].lstrip("/")).exists()
+    assert not (n.root / n.repo["key_file"].lstrip("/")).exists()
+
+
+def test_a_node_without_internet_says_why_the_repository_cannot_be_configured(
+    node, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(cuda_repo, "BASE_URL", f"file://{tmp_path}/offline")
+    n = node("ubuntu-22.04", repo=False)
+    run = n.run("--only", "nvidia_repo")
+    assert run.returncode == 4
+    message = n.statuses(run)["nvidia_repo"]["message"]
+    assert message.startswith("cannot download NVIDIA's signing key"), message
+    assert "an image that already configures the CUDA repository" in message

@@ -4,18 +4,18 @@ manager on NVSwitch boards, DCGM; nvidia_peermem loaded for GPUDirect RDMA.
 Sources: IMG = github.com/oracle-quickstart/oci-hpc-images @ 9263b5fa (roles nvidia_driver,
 nvidia_dcgm; the driver from NVIDIA's CUDA repository, open kernel modules); HPC@v3 =
 github.com/oracle-quickstart/oci-hpc @ b5285a68 (role nvidia_peermem). Exact repository
-versions, the apt branch pin and the DNF module stream: bootstrap/render/nvidia_repo.py.
+versions, the apt branch pin and the DNF module stream: bootstrap/render/cuda_repo.py.
 """
 
 from __future__ import annotations
 
-from bootstrap.render import nvidia_repo, plain
+from bootstrap.render import cuda_repo, plain
 from bootstrap.render.node_os import NodeOs
 from bootstrap.render.package import Package
 from bootstrap.render.pool_input import PoolInput
 from bootstrap.render.step import StepData
 
-APT_DRIVER_PIN = "/etc/apt/preferences.d/gpufleet-nvidia-driver"  # nvidia_repo.apt_driver_pin
+APT_DRIVER_PIN = "/etc/apt/preferences.d/gpufleet-nvidia-driver"  # cuda_repo.apt_driver_pin
 
 
 def driver_packages(
@@ -25,10 +25,10 @@ def driver_packages(
     exact repository versions."""
     family = node_os.family
     branch = driver.split(".")[0]
-    full = nvidia_repo.driver_version(family, node_os.version, driver)
-    fm = nvidia_repo.fabric_manager_version(family, driver)
+    full = cuda_repo.driver_version(family, node_os.version, driver)
+    fm = cuda_repo.fabric_manager_version(family, driver)
     if family == "dnf":
-        # From the module stream nvidia_repo.dnf_module_stream(driver); these packages require
+        # From the module stream cuda_repo.dnf_module_stream(driver); these packages require
         # their libraries at their own epoch:version-release, which dnf resolves.
         pkgs = [
             Package("nvidia-driver", full),
@@ -39,11 +39,11 @@ def driver_packages(
         if fabric_manager:
             pkgs.append(Package("nvidia-fabric-manager", fm))
     else:
-        # The rest of the branch is held at `full` by nvidia_repo.apt_driver_pin.
+        # The rest of the branch is held at `full` by cuda_repo.apt_driver_pin.
         pkgs = [Package(f"nvidia-driver-{branch}-open", full)]  # brings nvidia-persistenced
         if fabric_manager:
             pkgs.append(Package(f"nvidia-fabricmanager-{branch}", fm))
-    dcgm = nvidia_repo.DCGM_VERSION[family]
+    dcgm = cuda_repo.DCGM_VERSION[family]
     pkgs += [
         Package("datacenter-gpu-manager-4-core", dcgm),
         Package(f"datacenter-gpu-manager-4-cuda{cuda_major}", dcgm),
@@ -66,9 +66,9 @@ def build(inp: PoolInput) -> StepData:
         }
     ]
     if inp.family == "apt":
-        pin = nvidia_repo.apt_driver_pin(driver)
+        pin = cuda_repo.apt_driver_pin(driver)
         files.append({"path": APT_DRIVER_PIN, "mode": "0644", "content": pin})
-    dnf_module = nvidia_repo.dnf_module_stream(driver) if inp.family == "dnf" else ""
+    dnf_module = cuda_repo.dnf_module_stream(driver) if inp.family == "dnf" else ""
     return StepData(
         name="nvidia_driver",
         action=f"install NVIDIA driver {driver}"

@@ -42,6 +42,7 @@ readonly -a GF_STEPS=(
   preflight
   os_tuning
   local_nvme
+  nvidia_repo
   nvidia_driver
   gpu_power
   rdma
@@ -57,6 +58,7 @@ declare -rA GF_DIGEST=(
   [preflight]=7f2b60de2c653312e9966ebde14a221ca3e748e848b6ea9597fbaa402047353e
   [os_tuning]=9d6ec715863b231edbf1b46e8ed120e99b1a651be010c39c3b39b68e206b7188
   [local_nvme]=98da23616e6df6d75aaf5ba47d2b28006171434e6406078952a5bce03d2dcc85
+  [nvidia_repo]=7923b97e2826c095c121cbb01d302799234e950e9dcdd73d5f77caab18e46b52
   [nvidia_driver]=8d2dc1ff1599fd70704375d4e2215aa6805490fe522c72797ae38c38ee2382f7
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
@@ -71,6 +73,7 @@ declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
   [os_tuning]='write limits and sysctls, set the CPU governor to performance, disable automatic upgrades'
   [local_nvme]='assemble 16 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
+  [nvidia_repo]='configure NVIDIA'"'"'s CUDA repository https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/ with its signing key (fingerprint EB693B3035CD5710E231E123A4B469963BF863CC)'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
   [gpu_power]=nothing
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
@@ -85,6 +88,7 @@ declare -rA GF_DISABLED=(
   [preflight]=''
   [os_tuning]=''
   [local_nvme]=''
+  [nvidia_repo]=''
   [nvidia_driver]=''
   [gpu_power]='no GPU power cap (pools[].gpu_power_cap_w is not set)'
   [rdma]=''
@@ -406,6 +410,14 @@ readonly GF_NVME_MOUNT=/mnt/localdisk
 readonly GF_NVME_LABEL=localdisk
 readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
 readonly GF_MD_DEV=/dev/md0
+
+# nvidia_repo (templates/steps/nvidia_repo.sh.j2)
+readonly GF_REPO_URL=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/
+readonly GF_REPO_KEY_URL=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/3bf863cc.pub
+readonly GF_REPO_KEY_FPR=EB693B3035CD5710E231E123A4B469963BF863CC
+readonly GF_REPO_SOURCE=/etc/apt/sources.list.d/cuda-ubuntu2204-x86_64.list
+readonly GF_REPO_KEY_FILE=/usr/share/keyrings/cuda-archive-keyring.gpg
+readonly GF_REPO_ID=cuda-ubuntu2204
 
 # nvidia_driver (templates/steps/nvidia_driver.sh.j2)
 readonly GF_DRIVER=570.172.08
@@ -926,6 +938,89 @@ step::local_nvme::apply() {
     mkdir -p -- "$GF_ROOT$GF_NVME_MOUNT"
     gf::run mount -t xfs -o "$GF_NVME_OPTS" "$GF_MD_DEV" "$GF_ROOT$GF_NVME_MOUNT"
   fi
+}
+
+# --- step: nvidia_repo ---------------------------------------------------------------------------
+
+gf::repo::files() { # the package manager's source files (apt) or repo files (dnf)
+  if [[ $GF_PKG_FAMILY == apt ]]; then
+    compgen -G "$GF_ROOT/etc/apt/sources.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.sources" || true
+  else
+    compgen -G "$GF_ROOT/etc/yum.repos.d/*.repo" || true
+  fi
+}
+
+gf::repo::configured_in() { # prints the first file that names the repository (scheme aside)
+  local where=${GF_REPO_URL#*:} f
+  where=${where#//}
+  where=${where%/}
+  while IFS= read -r f; do
+    if [[ -n $f ]] && grep -qF -- "$where" "$f"; then
+      printf '%s\n' "${f#"$GF_ROOT"}"
+      return 0
+    fi
+  done < <(gf::repo::files)
+  return 1
+}
+
+step::nvidia_repo::check() {
+  local file
+  if ! file=$(gf::repo::configured_in); then
+    GF_REASON="no ${GF_PKG_FAMILY} source names NVIDIA's CUDA repository $GF_REPO_URL"
+    return 1
+  fi
+  GF_REASON="NVIDIA's CUDA repository is configured ($file)"
+}
+
+gf::repo::verified_key() { # DIR: download the signing key into DIR/key.pub, check its fingerprint
+  local fpr
+  if ! curl -fsSL --retry 3 --connect-timeout 10 --max-time 120 -o "$1/key.pub" -- "$GF_REPO_KEY_URL"; then
+    GF_REASON="cannot download NVIDIA's signing key $GF_REPO_KEY_URL: this node needs HTTPS to \
+developer.download.nvidia.com, or an image that already configures the CUDA repository"
+    return 1
+  fi
+  fpr=$(gpg --batch --homedir "$1" --with-colons --show-keys "$1/key.pub" 2>/dev/null |
+    awk -F: '$1 == "fpr" { print $10; exit }') || fpr=""
+  if [[ $fpr != "$GF_REPO_KEY_FPR" ]]; then
+    GF_REASON="the key at $GF_REPO_KEY_URL has fingerprint ${fpr:-none}, want $GF_REPO_KEY_FPR: \
+not trusting it"
+    return 1
+  fi
+}
+
+gf::repo::apt::install() { # DIR holding the verified key
+  local keyring=$GF_ROOT$GF_REPO_KEY_FILE
+  mkdir -p -- "${keyring%/*}"
+  gpg --batch --homedir "$1" --yes --dearmor -o "$keyring.gpufleet-new" "$1/key.pub"
+  chmod 0644 "$keyring.gpufleet-new"
+  mv -f -- "$keyring.gpufleet-new" "$keyring"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "deb [signed-by=$keyring] $GF_REPO_URL /
+"
+}
+
+gf::repo::dnf::install() { # DIR holding the verified key
+  mkdir -p -- "$GF_ROOT${GF_REPO_KEY_FILE%/*}"
+  cp -- "$1/key.pub" "$GF_ROOT$GF_REPO_KEY_FILE"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "[$GF_REPO_ID]
+name=NVIDIA CUDA $GF_REPO_ID (gpufleet)
+baseurl=$GF_REPO_URL
+enabled=1
+gpgcheck=1
+gpgkey=file://$GF_ROOT$GF_REPO_KEY_FILE
+"
+}
+
+step::nvidia_repo::apply() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! gf::repo::verified_key "$tmp"; then
+    rm -rf -- "$tmp"
+    gf::step_fail "$GF_REASON"
+  fi
+  "gf::repo::${GF_PKG_FAMILY}::install" "$tmp"
+  rm -rf -- "$tmp"
 }
 
 # --- step: nvidia_driver ------------------------------------------------------------------------
