@@ -10,10 +10,15 @@ out to fit the metadata cap, so until `gpufleet bootstrap` runs, the node's
 /var/lib/gpufleet/health.json says "checker not yet installed" (a fail, never a pass).
 
 Rendering is per pool, never per node: node-specific values (shape, RDMA addresses, File
-Storage address) are read on the node from instance metadata (IMDS v2). Everything computed
-(HCA lists, NCCL values, per-NIC sysctls, package names and pins per OS, the step list) comes
-from `context.build_context`; the Jinja templates in `templates/` only lay it out, and every
-printed value passes a filter that makes it safe where it lands (`jinja.py`).
+Storage address) are read on the node from instance metadata (IMDS v2).
+
+One step lives in one place: `steps/<step>.py` computes everything it needs (packages and pins
+per OS, files, units, HCA lists, NCCL values, sysctls) and `templates/steps/<step>.sh.j2` holds
+its bash check + apply; the render walks engine -> `script.build_context` (every step's
+`build`, in `steps.ORDER`) -> `templates/bootstrap.sh.j2`, which lays out each step's data and
+code and the shared library (`templates/lib/`; package installs: `lib/pkg.sh.j2`). Templates
+only lay data out, and every printed value passes a filter that makes it safe where it lands
+(`jinja.py`).
 
 The rendered script (see its header) prints one JSON line per step on stdout:
     {"step": "nccl", "status": "ok", "message": "NCCL packages ...", "seconds": 0.042}
@@ -32,7 +37,6 @@ Errors: see `errors.py` (RenderError, UserDataTooLarge). AMD shapes raise Render
 ("not supported yet") at render time.
 """
 
-from bootstrap.render.context import STEPS
 from bootstrap.render.engine import (
     METADATA_CAP_BYTES,
     render_all,
@@ -40,6 +44,7 @@ from bootstrap.render.engine import (
     user_data_b64,
 )
 from bootstrap.render.errors import RenderError, UserDataTooLarge
+from bootstrap.render.steps import STEPS
 
 EXIT_CODES: dict[int, str] = {
     0: "ok",

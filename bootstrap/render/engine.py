@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bootstrap.render.context import build_context, nccl_conf_lines
 from bootstrap.render.errors import RenderError, UserDataTooLarge
 from bootstrap.render.jinja import render_text
+from bootstrap.render.script import render_script
+from bootstrap.render.steps.nccl import nccl_conf_lines
 from infra.config import Pool, StackConfig
 from infra.shapes import CATALOG
 
@@ -32,7 +33,7 @@ def first_boot_script(config: StackConfig, pool: Pool) -> str:
     the full bootstrap.sh. (Fetching it from the shared file system instead would make health
     depend on an optional File Storage mount and on someone having put it there.)
     """
-    return render_text("bootstrap.sh.j2", **build_context(config, pool, checker=False))
+    return render_script(config, pool, checker=False)
 
 
 def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
@@ -42,8 +43,7 @@ def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
     cloud-init.yaml is `first_boot_script`, which does not. Deterministic: the same config
     renders byte-identical files.
     """
-    ctx = build_context(config, pool)
-    script = render_text("bootstrap.sh.j2", **ctx)
+    script = render_script(config, pool)
     shape = CATALOG[pool.shape]
     nccl_conf = render_text(
         "nccl.conf.j2", shape=shape.name, pool=pool.name, settings=nccl_conf_lines(shape)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bootstrap.render import render_pool
-from bootstrap.render.context import build_context
+from bootstrap.render.script import build_context, step_of
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes
@@ -96,19 +96,16 @@ class Node:
         self.write("instance/shape", self.shape.name, base=self.imds)
         self.write("instance/metadata/gpufleet_fss_host", "10.0.3.20", base=self.imds)
         self._write_repo()
+        # The image carries NVIDIA's CUDA repository, as OCI's GPU images do (the nvidia_repo
+        # step's own configuring is tested with real apt and dnf in tests/packages).
+        repo = step_of(self.ctx, "nvidia_repo")["vars"]
+        self.write(repo["source_file"].lstrip("/"), f"# image\nbaseurl={repo['url']}\n")
 
     def _write_repo(self) -> None:
         """The fake repos: every package spec the script may ask for, with what it installs."""
-        dnf = self.ctx["pkg_family"] == "dnf"
         lines = []
         for p in self.ctx["packages"]:
-            version = p["version"]
-            if not version:
-                installed = "1.0-1"
-            elif "-" in version:
-                installed = version
-            else:
-                installed = f"{version}-1.el9" if dnf else f"1:{version}-0ubuntu1"
+            installed = p["version"] or "1.0-1"  # pinned versions are exact repository versions
             flag = " driver" if p["name"].startswith("nvidia-driver") else ""
             lines.append(f"{p['spec']} {p['name']} {installed}{flag}")
         self.write("repo", "\n".join(lines) + "\n", base=self.state)

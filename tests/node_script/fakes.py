@@ -109,12 +109,13 @@ esac
 """,
     "dnf": INSTALL
     + r"""
+if [[ "$*" == "-y module enable nvidia-driver:"*-open && $# == 4 ]]; then exit 0; fi
 [[ ${1:-} == -y && ${2:-} == install && $# -ge 3 ]] || refuse "$@"
 shift 2
 install_specs "$@"
 """,
     "rpm": r"""
-[[ $# == 5 && $1 == -q && $2 == --qf && $3 == '%{VERSION}-%{RELEASE}\n' && $4 == -- ]] || refuse "$@"
+[[ $# == 5 && $1 == -q && $2 == --qf && $3 == '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' && $4 == -- ]] || refuse "$@"
 if [[ -f $S/pkgs/$5 ]]; then cat "$S/pkgs/$5"; else echo "package $5 is not installed"; exit 1; fi
 """,
     "apt-get": INSTALL

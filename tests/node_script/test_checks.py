@@ -62,7 +62,7 @@ FIXABLE: list[tuple[str, Callable[[Node], None], str]] = [
     (
         "nvidia_driver",
         lambda n: (n.state / "pkgs/datacenter-gpu-manager-4-core").unlink(),
-        "package datacenter-gpu-manager-4-core=4.4.2-* is not installed",
+        "package datacenter-gpu-manager-4-core=1:4.4.2-1 is not installed",
     ),
     (
         "nvidia_driver",

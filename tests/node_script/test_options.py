@@ -94,7 +94,7 @@ def test_a_failing_step_stops_with_exit_4_and_a_status_line(make_node):
     last = result.statuses[-1]
     assert last["step"] == "nvidia_driver" and last["status"] == "failed"
     assert "exited 100" in last["message"]
-    assert [s["step"] for s in result.statuses][-2] == "local_nvme"  # nothing ran after it
+    assert [s["step"] for s in result.statuses][-2] == "nvidia_repo"  # nothing ran after it
 
 
 def test_an_unexpected_error_inside_a_step_is_reported_by_the_err_trap(make_node):

@@ -138,7 +138,7 @@ def test_shellcheck_every_rendered_script(tmp_path: Path):
 
 def test_health_placeholder_passes_shellcheck(tmp_path: Path):
     config = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"))
-    from bootstrap.render.context import build_context
+    from bootstrap.render.script import build_context
 
     ctx = build_context(config, config.pools[0])
     health = next(f for f in ctx["files"] if f["path"] == "/usr/local/sbin/gpufleet-health")

@@ -35,46 +35,14 @@ readonly GF_CLUSTER=dev
 readonly GF_POOL=h100
 readonly GF_SHAPE=BM.GPU.H100.8
 readonly GF_OS=ubuntu-22.04
-readonly GF_OS_ID=ubuntu
-readonly GF_OS_VERSION=22.04
 readonly GF_PKG_FAMILY=apt
 readonly GF_IMDS_DEFAULT=http://169.254.169.254/opc/v2
-readonly GF_FSS_KEY=gpufleet_fss_host
-readonly GF_MIN_FREE_KB=20971520
-readonly GF_OCA_WAIT_DEFAULT=900
-readonly GF_DRIVER=570.172.08
-readonly GF_GPU_POWER_CAP_W=''
-readonly GF_RDMA_MTU=4220
-readonly GF_NVME_COUNT=16
-readonly GF_NVME_MOUNT=/mnt/localdisk
-readonly GF_NVME_LABEL=localdisk
-readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
-readonly GF_MD_DEV=/dev/md0
-readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
-readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
-readonly GF_NT_DIR=/opt/nccl-tests
-readonly GF_NT_TAG=v2.17.2
-readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
-readonly GF_CUDA=12.8
-readonly GF_TRAIN_KIND=venv
-readonly GF_VENV=/opt/gpufleet/venv
-readonly GF_PYTHON=python3
-readonly GF_TORCH=2.7.1
-readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
-readonly GF_IMAGE=''
-readonly GF_CTR_ENGINE=docker
-readonly GF_FSS_EXPORT=/shared
-readonly GF_FSS_MOUNT=/mnt/shared
-readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
-readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
-readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
-readonly GF_HEALTH_INTERVAL=5
 
 readonly -a GF_STEPS=(
   preflight
   os_tuning
   local_nvme
+  nvidia_repo
   nvidia_driver
   gpu_power
   rdma
@@ -90,12 +58,13 @@ declare -rA GF_DIGEST=(
   [preflight]=7f2b60de2c653312e9966ebde14a221ca3e748e848b6ea9597fbaa402047353e
   [os_tuning]=9d6ec715863b231edbf1b46e8ed120e99b1a651be010c39c3b39b68e206b7188
   [local_nvme]=98da23616e6df6d75aaf5ba47d2b28006171434e6406078952a5bce03d2dcc85
-  [nvidia_driver]=52e726a846ebd669d33c525b116f0ed5beda6ae0e08ee4c10983dd0f744bbc92
+  [nvidia_repo]=7923b97e2826c095c121cbb01d302799234e950e9dcdd73d5f77caab18e46b52
+  [nvidia_driver]=8d2dc1ff1599fd70704375d4e2215aa6805490fe522c72797ae38c38ee2382f7
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
   [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
   [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
-  [containers]=2bee840df491b60ef983795126c5d788a5812e82596ba7f19cf0faf8a9c078c8
+  [containers]=531dc89b0cbb361c55dd61ed30153550cf2fdbd1955cfc039bc6b94510f64e7e
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
   [health_timer]=<checker: see tests/nodecheck>
@@ -104,6 +73,7 @@ declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
   [os_tuning]='write limits and sysctls, set the CPU governor to performance, disable automatic upgrades'
   [local_nvme]='assemble 16 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
+  [nvidia_repo]='configure NVIDIA'"'"'s CUDA repository https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/ with its signing key (fingerprint EB693B3035CD5710E231E123A4B469963BF863CC)'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
   [gpu_power]=nothing
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
@@ -118,6 +88,7 @@ declare -rA GF_DISABLED=(
   [preflight]=''
   [os_tuning]=''
   [local_nvme]=''
+  [nvidia_repo]=''
   [nvidia_driver]=''
   [gpu_power]='no GPU power cap (pools[].gpu_power_cap_w is not set)'
   [rdma]=''
@@ -128,27 +99,204 @@ declare -rA GF_DISABLED=(
   [shared_fs]=''
   [health_timer]=''
 )
-readonly -a GF_PIP_PKGS=(
-  transformers==4.46.3
+# Managed resources, one entry per index across the arrays of each kind.
+readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers training_stack shared_fs health_timer )
+readonly -a GF_PKG_NAME=( nvidia-driver-570-open nvidia-fabricmanager-570 datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl2 libnccl-dev git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1 python3-venv nfs-common python3.11 )
+readonly -a GF_PKG_VERSION=( 570.172.08-0ubuntu1 570.172.08-1 1:4.4.2-1 1:4.4.2-1 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8-1 1.17.8-1 1.17.8-1 1.17.8-1 '' '' '' )
+readonly -a GF_PKG_SPEC=( nvidia-driver-570-open=570.172.08-0ubuntu1 nvidia-fabricmanager-570=570.172.08-1 datacenter-gpu-manager-4-core=1:4.4.2-1 datacenter-gpu-manager-4-cuda12=1:4.4.2-1 libnccl2=2.26.2-1+cuda12.8 libnccl-dev=2.26.2-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit=1.17.8-1 nvidia-container-toolkit-base=1.17.8-1 libnvidia-container-tools=1.17.8-1 libnvidia-container1=1.17.8-1 python3-venv nfs-common python3.11 )
+readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver containers health_timer )
+readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm docker gpufleet-health.timer )
+readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
+readonly -a GF_UNIT_OFF_NAME=( apt-daily.timer apt-daily-upgrade.timer )
+readonly -a GF_MOD_STEP=( nvidia_driver )
+readonly -a GF_MOD_NAME=( nvidia_peermem )
+readonly -a GF_FILE_STEP=( os_tuning os_tuning os_tuning nvidia_driver nvidia_driver nccl health_timer health_timer health_timer )
+readonly -a GF_FILE_PATH=( /etc/security/limits.d/50-gpufleet.conf /etc/sysctl.d/80-gpufleet.conf /etc/apt/apt.conf.d/20auto-upgrades /etc/modules-load.d/gpufleet-nvidia-peermem.conf /etc/apt/preferences.d/gpufleet-nvidia-driver /etc/nccl.conf /usr/local/sbin/gpufleet-health /etc/systemd/system/gpufleet-health.service /etc/systemd/system/gpufleet-health.timer )
+readonly -a GF_FILE_MODE=( 0644 0644 0644 0644 0644 0644 0755 0644 0644 )
+readonly -a GF_FILE_CONTENT=(
+  '# gpufleet: RDMA pins memory (memlock); NCCL/MPI open many files
+* soft memlock unlimited
+* hard memlock unlimited
+* soft nofile 131072
+* hard nofile 131072
+* soft stack unlimited
+* hard stack unlimited
+'
+  '# gpufleet: neighbour tables for large clusters, ARP per RDMA port
+net.ipv4.neigh.default.gc_thresh1 = 32768
+net.ipv4.neigh.default.gc_thresh2 = 65535
+net.ipv4.neigh.default.gc_thresh3 = 131072
+net.ipv4.conf.rdma0.rp_filter = 2
+net.ipv4.conf.rdma0.arp_ignore = 2
+net.ipv4.conf.rdma0.arp_announce = 1
+net.ipv4.conf.rdma1.rp_filter = 2
+net.ipv4.conf.rdma1.arp_ignore = 2
+net.ipv4.conf.rdma1.arp_announce = 1
+net.ipv4.conf.rdma2.rp_filter = 2
+net.ipv4.conf.rdma2.arp_ignore = 2
+net.ipv4.conf.rdma2.arp_announce = 1
+net.ipv4.conf.rdma3.rp_filter = 2
+net.ipv4.conf.rdma3.arp_ignore = 2
+net.ipv4.conf.rdma3.arp_announce = 1
+net.ipv4.conf.rdma4.rp_filter = 2
+net.ipv4.conf.rdma4.arp_ignore = 2
+net.ipv4.conf.rdma4.arp_announce = 1
+net.ipv4.conf.rdma5.rp_filter = 2
+net.ipv4.conf.rdma5.arp_ignore = 2
+net.ipv4.conf.rdma5.arp_announce = 1
+net.ipv4.conf.rdma6.rp_filter = 2
+net.ipv4.conf.rdma6.arp_ignore = 2
+net.ipv4.conf.rdma6.arp_announce = 1
+net.ipv4.conf.rdma7.rp_filter = 2
+net.ipv4.conf.rdma7.arp_ignore = 2
+net.ipv4.conf.rdma7.arp_announce = 1
+net.ipv4.conf.rdma8.rp_filter = 2
+net.ipv4.conf.rdma8.arp_ignore = 2
+net.ipv4.conf.rdma8.arp_announce = 1
+net.ipv4.conf.rdma9.rp_filter = 2
+net.ipv4.conf.rdma9.arp_ignore = 2
+net.ipv4.conf.rdma9.arp_announce = 1
+net.ipv4.conf.rdma10.rp_filter = 2
+net.ipv4.conf.rdma10.arp_ignore = 2
+net.ipv4.conf.rdma10.arp_announce = 1
+net.ipv4.conf.rdma11.rp_filter = 2
+net.ipv4.conf.rdma11.arp_ignore = 2
+net.ipv4.conf.rdma11.arp_announce = 1
+net.ipv4.conf.rdma12.rp_filter = 2
+net.ipv4.conf.rdma12.arp_ignore = 2
+net.ipv4.conf.rdma12.arp_announce = 1
+net.ipv4.conf.rdma13.rp_filter = 2
+net.ipv4.conf.rdma13.arp_ignore = 2
+net.ipv4.conf.rdma13.arp_announce = 1
+net.ipv4.conf.rdma14.rp_filter = 2
+net.ipv4.conf.rdma14.arp_ignore = 2
+net.ipv4.conf.rdma14.arp_announce = 1
+net.ipv4.conf.rdma15.rp_filter = 2
+net.ipv4.conf.rdma15.arp_ignore = 2
+net.ipv4.conf.rdma15.arp_announce = 1
+'
+  'APT::Periodic::Update-Package-Lists "0";
+APT::Periodic::Unattended-Upgrade "0";
+'
+  '# GPUDirect RDMA (HPC@v3 nvidia_peermem role)
+nvidia_peermem
+'
+  '# gpufleet: every package of NVIDIA driver branch 570 at 570.172.08 (the driver'"'"'s dependencies move together)
+Package: /nvidia.*-570(-|$)/
+Pin: version 570.172.08-*
+Pin-Priority: 1000
+'
+  '# /etc/nccl.conf for BM.GPU.H100.8 (gpufleet; values: shape catalog infra/shapes.py)
+NCCL_DEBUG=WARN
+NCCL_IB_HCA==mlx5_0,mlx5_1,mlx5_3,mlx5_4,mlx5_5,mlx5_6,mlx5_7,mlx5_8,mlx5_9,mlx5_10,mlx5_12,mlx5_13,mlx5_14,mlx5_15,mlx5_16,mlx5_17
+NCCL_IB_GID_INDEX=3
+NCCL_IB_TC=41
+NCCL_IB_SL=0
+NCCL_IB_TIMEOUT=22
+NCCL_IB_QPS_PER_CONNECTION=1
+NCCL_IB_SPLIT_DATA_ON_QPS=0
+NCCL_SOCKET_IFNAME=eth0
+NCCL_CUMEM_ENABLE=0
+NCCL_IGNORE_CPU_AFFINITY=1
+'
+  '#!/usr/bin/env bash
+# gpufleet node health check for pool h100 (BM.GPU.H100.8); run by
+# gpufleet-health.timer every 5 min. Generated by `gpufleet render`.
+#
+# Runs the gpufleet checker (/usr/local/lib/gpufleet/gpufleet-health.pyz: the same fact parsers, checks and gate as
+# `gpufleet health`, packed by bootstrap/nodecheck) and leaves its verdict in
+# /var/lib/gpufleet/health.json; it never changes the node. This wrapper only covers what the
+# checker cannot report itself: not installed yet (the first-boot copy of the bootstrap does not
+# carry it), no interpreter, or a crash. Each is a "fail" verdict, never a pass.
+#
+# Exit codes: 0 pass, 1 fail. Seams (tests): GF_ROOT prefixes the checker and output paths; the
+# interpreter is found on PATH.
+
+readonly GF_POOL=h100
+readonly GF_SHAPE=BM.GPU.H100.8
+readonly GF_PYTHON=python3.11
+readonly GF_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
+readonly GF_OUT=/var/lib/gpufleet/health.json
+
+gf::fallback() { # MESSAGE REMEDY: a fail verdict written without running the checks
+  local out=$GF_ROOT$GF_OUT now
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p -- "${out%/*}"
+  # Every value here is a rendered plain token or fixed text: no JSON escaping is needed.
+  printf '"'"'{
+  "schema": 1, "verdict": "fail", "node": "%s", "pool": "%s", "shape": "%s",
+  "checked_at": "%s", "failing_checks": ["health-checker"],
+  "errors": [{"check": "health-checker", "severity": "error", "message": "%s",
+              "remedy": "%s", "ignored_by": null}],
+  "warnings": [], "facts": {}
+}\n'"'"' "$(uname -n)" "$GF_POOL" "$GF_SHAPE" "$now" "$1" "$2" >"$out.gpufleet-new"
+  chmod 0644 "$out.gpufleet-new"
+  mv -f -- "$out.gpufleet-new" "$out"
+  printf '"'"'gpufleet-health: fail: %s (fix: %s)\n'"'"' "$1" "$2" >&2
+  exit 1
+}
+
+main() {
+  set -uo pipefail
+  GF_ROOT=${GF_ROOT:-}
+  local rc=0
+  if [[ ! -f $GF_ROOT$GF_CHECKER ]]; then
+    gf::fallback "checker not yet installed ($GF_CHECKER): the first-boot bootstrap does not carry it (OCI metadata size cap)" \
+      "run gpufleet bootstrap for pool $GF_POOL from the control host"
+  fi
+  if ! command -v "$GF_PYTHON" >/dev/null 2>&1; then
+    gf::fallback "$GF_PYTHON not found: the checker needs Python 3.11 or later" \
+      "re-run gpufleet bootstrap --only health_timer (it installs $GF_PYTHON)"
+  fi
+  # -I -S: only the zipapp and the standard library, whatever the node has in site-packages.
+  "$GF_PYTHON" -I -S "$GF_ROOT$GF_CHECKER" --shape "$GF_SHAPE" --pool "$GF_POOL" \
+    --out "$GF_ROOT$GF_OUT" || rc=$?
+  case $rc in
+    0 | 1) exit "$rc" ;;
+    *)
+      gf::fallback "the checker exited $rc without a verdict" \
+        "journalctl -u gpufleet-health.service; re-run gpufleet bootstrap --only health_timer"
+      ;;
+  esac
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
+'
+  '[Unit]
+Description=gpufleet node health check (pool h100): writes /var/lib/gpufleet/health.json
+After=nvidia-persistenced.service network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/gpufleet-health
+# Passive checks only, one command at a time; stay out of the way of a training job.
+Nice=10
+IOSchedulingClass=idle
+# Each fact command is bounded (timeout 10-30 s, plus wpa_cli per RDMA port): 10 min is ample.
+TimeoutStartSec=10min
+'
+  '[Unit]
+Description=Run the gpufleet node health check every 5 min
+
+[Timer]
+OnBootSec=5min
+# Default 5 min: oci-hpc runs its passive checks every 300 s (slurm.conf.j2
+# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/steps/health_timer.py).
+OnUnitActiveSec=5min
+Unit=gpufleet-health.service
+
+[Install]
+WantedBy=timers.target
+'
 )
-readonly -a GF_RDMA_DEVICES=(
-  mlx5_0
-  mlx5_1
-  mlx5_3
-  mlx5_4
-  mlx5_5
-  mlx5_6
-  mlx5_7
-  mlx5_8
-  mlx5_9
-  mlx5_10
-  mlx5_12
-  mlx5_13
-  mlx5_14
-  mlx5_15
-  mlx5_16
-  mlx5_17
-)
+
+# preflight (templates/steps/preflight.sh.j2)
+readonly GF_OS_ID=ubuntu
+readonly GF_OS_VERSION=22.04
+readonly GF_MIN_FREE_KB=20971520
+
+# os_tuning (templates/steps/os_tuning.sh.j2)
+readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
 readonly -a GF_SYSCTL_KEY=(
   net.ipv4.neigh.default.gc_thresh1
   net.ipv4.neigh.default.gc_thresh2
@@ -255,191 +403,86 @@ readonly -a GF_SYSCTL_VAL=(
   2
   1
 )
-# Managed resources, one entry per index across the arrays of each kind.
-readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers training_stack shared_fs health_timer )
-readonly -a GF_PKG_NAME=( nvidia-driver-570-open nvidia-fabricmanager-570 datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl2 libnccl-dev git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io nvidia-container-toolkit python3-venv nfs-common python3.11 )
-readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 4.4.2 4.4.2 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' '' 1.17.8 '' '' '' )
-readonly -a GF_PKG_SPEC=( 'nvidia-driver-570-open=570.172.08-*' 'nvidia-fabricmanager-570=570.172.08-*' 'datacenter-gpu-manager-4-core=4.4.2-*' 'datacenter-gpu-manager-4-cuda12=4.4.2-*' libnccl2=2.26.2-1+cuda12.8 libnccl-dev=2.26.2-1+cuda12.8 git make g++ libopenmpi-dev openmpi-bin cuda-toolkit-12-8 docker.io 'nvidia-container-toolkit=1.17.8-*' python3-venv nfs-common python3.11 )
-readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver containers health_timer )
-readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm docker gpufleet-health.timer )
-readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
-readonly -a GF_UNIT_OFF_NAME=( apt-daily.timer apt-daily-upgrade.timer )
-readonly -a GF_MOD_STEP=( nvidia_driver )
-readonly -a GF_MOD_NAME=( nvidia_peermem )
-readonly -a GF_FILE_STEP=( os_tuning os_tuning os_tuning nvidia_driver nccl health_timer health_timer health_timer )
-readonly -a GF_FILE_PATH=( /etc/security/limits.d/50-gpufleet.conf /etc/sysctl.d/80-gpufleet.conf /etc/apt/apt.conf.d/20auto-upgrades /etc/modules-load.d/gpufleet-nvidia-peermem.conf /etc/nccl.conf /usr/local/sbin/gpufleet-health /etc/systemd/system/gpufleet-health.service /etc/systemd/system/gpufleet-health.timer )
-readonly -a GF_FILE_MODE=( 0644 0644 0644 0644 0644 0755 0644 0644 )
-readonly -a GF_FILE_CONTENT=(
-  '# gpufleet: RDMA pins memory (memlock); NCCL/MPI open many files
-* soft memlock unlimited
-* hard memlock unlimited
-* soft nofile 131072
-* hard nofile 131072
-* soft stack unlimited
-* hard stack unlimited
-'
-  '# gpufleet: neighbour tables for large clusters, ARP per RDMA port
-net.ipv4.neigh.default.gc_thresh1 = 32768
-net.ipv4.neigh.default.gc_thresh2 = 65535
-net.ipv4.neigh.default.gc_thresh3 = 131072
-net.ipv4.conf.rdma0.rp_filter = 2
-net.ipv4.conf.rdma0.arp_ignore = 2
-net.ipv4.conf.rdma0.arp_announce = 1
-net.ipv4.conf.rdma1.rp_filter = 2
-net.ipv4.conf.rdma1.arp_ignore = 2
-net.ipv4.conf.rdma1.arp_announce = 1
-net.ipv4.conf.rdma2.rp_filter = 2
-net.ipv4.conf.rdma2.arp_ignore = 2
-net.ipv4.conf.rdma2.arp_announce = 1
-net.ipv4.conf.rdma3.rp_filter = 2
-net.ipv4.conf.rdma3.arp_ignore = 2
-net.ipv4.conf.rdma3.arp_announce = 1
-net.ipv4.conf.rdma4.rp_filter = 2
-net.ipv4.conf.rdma4.arp_ignore = 2
-net.ipv4.conf.rdma4.arp_announce = 1
-net.ipv4.conf.rdma5.rp_filter = 2
-net.ipv4.conf.rdma5.arp_ignore = 2
-net.ipv4.conf.rdma5.arp_announce = 1
-net.ipv4.conf.rdma6.rp_filter = 2
-net.ipv4.conf.rdma6.arp_ignore = 2
-net.ipv4.conf.rdma6.arp_announce = 1
-net.ipv4.conf.rdma7.rp_filter = 2
-net.ipv4.conf.rdma7.arp_ignore = 2
-net.ipv4.conf.rdma7.arp_announce = 1
-net.ipv4.conf.rdma8.rp_filter = 2
-net.ipv4.conf.rdma8.arp_ignore = 2
-net.ipv4.conf.rdma8.arp_announce = 1
-net.ipv4.conf.rdma9.rp_filter = 2
-net.ipv4.conf.rdma9.arp_ignore = 2
-net.ipv4.conf.rdma9.arp_announce = 1
-net.ipv4.conf.rdma10.rp_filter = 2
-net.ipv4.conf.rdma10.arp_ignore = 2
-net.ipv4.conf.rdma10.arp_announce = 1
-net.ipv4.conf.rdma11.rp_filter = 2
-net.ipv4.conf.rdma11.arp_ignore = 2
-net.ipv4.conf.rdma11.arp_announce = 1
-net.ipv4.conf.rdma12.rp_filter = 2
-net.ipv4.conf.rdma12.arp_ignore = 2
-net.ipv4.conf.rdma12.arp_announce = 1
-net.ipv4.conf.rdma13.rp_filter = 2
-net.ipv4.conf.rdma13.arp_ignore = 2
-net.ipv4.conf.rdma13.arp_announce = 1
-net.ipv4.conf.rdma14.rp_filter = 2
-net.ipv4.conf.rdma14.arp_ignore = 2
-net.ipv4.conf.rdma14.arp_announce = 1
-net.ipv4.conf.rdma15.rp_filter = 2
-net.ipv4.conf.rdma15.arp_ignore = 2
-net.ipv4.conf.rdma15.arp_announce = 1
-'
-  'APT::Periodic::Update-Package-Lists "0";
-APT::Periodic::Unattended-Upgrade "0";
-'
-  '# GPUDirect RDMA (HPC@v3 nvidia_peermem role)
-nvidia_peermem
-'
-  '# /etc/nccl.conf for BM.GPU.H100.8 (gpufleet; values: shape catalog infra/shapes.py)
-NCCL_DEBUG=WARN
-NCCL_IB_HCA==mlx5_0,mlx5_1,mlx5_3,mlx5_4,mlx5_5,mlx5_6,mlx5_7,mlx5_8,mlx5_9,mlx5_10,mlx5_12,mlx5_13,mlx5_14,mlx5_15,mlx5_16,mlx5_17
-NCCL_IB_GID_INDEX=3
-NCCL_IB_TC=41
-NCCL_IB_SL=0
-NCCL_IB_TIMEOUT=22
-NCCL_IB_QPS_PER_CONNECTION=1
-NCCL_IB_SPLIT_DATA_ON_QPS=0
-NCCL_SOCKET_IFNAME=eth0
-NCCL_CUMEM_ENABLE=0
-NCCL_IGNORE_CPU_AFFINITY=1
-'
-  '#!/usr/bin/env bash
-# gpufleet node health check for pool h100 (BM.GPU.H100.8); run by
-# gpufleet-health.timer every 5 min. Generated by `gpufleet render`.
-#
-# Runs the gpufleet checker (/usr/local/lib/gpufleet/gpufleet-health.pyz: the same fact parsers, checks and gate as
-# `gpufleet health`, packed by bootstrap/nodecheck) and leaves its verdict in
-# /var/lib/gpufleet/health.json; it never changes the node. This wrapper only covers what the
-# checker cannot report itself: not installed yet (the first-boot copy of the bootstrap does not
-# carry it), no interpreter, or a crash. Each is a "fail" verdict, never a pass.
-#
-# Exit codes: 0 pass, 1 fail. Seams (tests): GF_ROOT prefixes the checker and output paths; the
-# interpreter is found on PATH.
 
-readonly GF_POOL=h100
-readonly GF_SHAPE=BM.GPU.H100.8
-readonly GF_PYTHON=python3.11
-readonly GF_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
-readonly GF_OUT=/var/lib/gpufleet/health.json
+# local_nvme (templates/steps/local_nvme.sh.j2)
+readonly GF_NVME_COUNT=16
+readonly GF_NVME_MOUNT=/mnt/localdisk
+readonly GF_NVME_LABEL=localdisk
+readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
+readonly GF_MD_DEV=/dev/md0
 
-gf::fallback() { # MESSAGE REMEDY: a fail verdict written without running the checks
-  local out=$GF_ROOT$GF_OUT now
-  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  mkdir -p -- "${out%/*}"
-  # Every value here is a rendered plain token or fixed text: no JSON escaping is needed.
-  printf '"'"'{
-  "schema": 1, "verdict": "fail", "node": "%s", "pool": "%s", "shape": "%s",
-  "checked_at": "%s", "failing_checks": ["health-checker"],
-  "errors": [{"check": "health-checker", "severity": "error", "message": "%s",
-              "remedy": "%s", "ignored_by": null}],
-  "warnings": [], "facts": {}
-}\n'"'"' "$(uname -n)" "$GF_POOL" "$GF_SHAPE" "$now" "$1" "$2" >"$out.gpufleet-new"
-  chmod 0644 "$out.gpufleet-new"
-  mv -f -- "$out.gpufleet-new" "$out"
-  printf '"'"'gpufleet-health: fail: %s (fix: %s)\n'"'"' "$1" "$2" >&2
-  exit 1
-}
+# nvidia_repo (templates/steps/nvidia_repo.sh.j2)
+readonly GF_REPO_URL=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/
+readonly GF_REPO_KEY_URL=https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2204/x86_64/3bf863cc.pub
+readonly GF_REPO_KEY_FPR=EB693B3035CD5710E231E123A4B469963BF863CC
+readonly GF_REPO_SOURCE=/etc/apt/sources.list.d/cuda-ubuntu2204-x86_64.list
+readonly GF_REPO_KEY_FILE=/usr/share/keyrings/cuda-archive-keyring.gpg
+readonly GF_REPO_ID=cuda-ubuntu2204
 
-main() {
-  set -uo pipefail
-  GF_ROOT=${GF_ROOT:-}
-  local rc=0
-  if [[ ! -f $GF_ROOT$GF_CHECKER ]]; then
-    gf::fallback "checker not yet installed ($GF_CHECKER): the first-boot bootstrap does not carry it (OCI metadata size cap)" \
-      "run gpufleet bootstrap for pool $GF_POOL from the control host"
-  fi
-  if ! command -v "$GF_PYTHON" >/dev/null 2>&1; then
-    gf::fallback "$GF_PYTHON not found: the checker needs Python 3.11 or later" \
-      "re-run gpufleet bootstrap --only health_timer (it installs $GF_PYTHON)"
-  fi
-  # -I -S: only the zipapp and the standard library, whatever the node has in site-packages.
-  "$GF_PYTHON" -I -S "$GF_ROOT$GF_CHECKER" --shape "$GF_SHAPE" --pool "$GF_POOL" \
-    --out "$GF_ROOT$GF_OUT" || rc=$?
-  case $rc in
-    0 | 1) exit "$rc" ;;
-    *)
-      gf::fallback "the checker exited $rc without a verdict" \
-        "journalctl -u gpufleet-health.service; re-run gpufleet bootstrap --only health_timer"
-      ;;
-  esac
-}
+# nvidia_driver (templates/steps/nvidia_driver.sh.j2)
+readonly GF_DRIVER=570.172.08
+readonly GF_DNF_MODULE=''
 
-if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi
-'
-  '[Unit]
-Description=gpufleet node health check (pool h100): writes /var/lib/gpufleet/health.json
-After=nvidia-persistenced.service network-online.target
+# gpu_power (templates/steps/gpu_power.sh.j2)
+readonly GF_GPU_POWER_CAP_W=''
 
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/gpufleet-health
-# Passive checks only, one command at a time; stay out of the way of a training job.
-Nice=10
-IOSchedulingClass=idle
-# Each fact command is bounded (timeout 10-30 s, plus wpa_cli per RDMA port): 10 min is ample.
-TimeoutStartSec=10min
-'
-  '[Unit]
-Description=Run the gpufleet node health check every 5 min
-
-[Timer]
-OnBootSec=5min
-# Default 5 min: oci-hpc runs its passive checks every 300 s (slurm.conf.j2
-# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/context.py).
-OnUnitActiveSec=5min
-Unit=gpufleet-health.service
-
-[Install]
-WantedBy=timers.target
-'
+# rdma (templates/steps/rdma.sh.j2)
+readonly GF_RDMA_MTU=4220
+readonly -a GF_RDMA_DEVICES=(
+  mlx5_0
+  mlx5_1
+  mlx5_3
+  mlx5_4
+  mlx5_5
+  mlx5_6
+  mlx5_7
+  mlx5_8
+  mlx5_9
+  mlx5_10
+  mlx5_12
+  mlx5_13
+  mlx5_14
+  mlx5_15
+  mlx5_16
+  mlx5_17
 )
+readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
+readonly GF_OCA_WAIT_DEFAULT=900
+
+# nccl (templates/steps/nccl.sh.j2)
+
+# nccl_tests (templates/steps/nccl_tests.sh.j2)
+readonly GF_NT_DIR=/opt/nccl-tests
+readonly GF_NT_TAG=v2.17.2
+readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
+readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
+readonly GF_CUDA=12.8
+
+# containers (templates/steps/containers.sh.j2)
+# Also used by training_stack (a container training stack pulls its image with it).
+readonly GF_CTR_ENGINE=docker
+
+# training_stack (templates/steps/training_stack.sh.j2)
+readonly GF_TRAIN_KIND=venv
+readonly GF_VENV=/opt/gpufleet/venv
+readonly GF_PYTHON=python3
+readonly GF_TORCH=2.7.1
+readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
+readonly GF_IMAGE=''
+readonly -a GF_PIP_PKGS=(
+  transformers==4.46.3
+)
+
+# shared_fs (templates/steps/shared_fs.sh.j2)
+readonly GF_FSS_KEY=gpufleet_fss_host
+readonly GF_FSS_EXPORT=/shared
+readonly GF_FSS_MOUNT=/mnt/shared
+readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
+
+# health_timer (templates/steps/health_timer.sh.j2)
+readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
+readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
+readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
@@ -539,7 +582,9 @@ gf::stamp::write() { # STEP (never in --check)
 
 # --- library: packages (dispatch on GF_PKG_FAMILY) ---------------------------------------------
 
-gf::pkg::dnf::version() { rpm -q --qf '%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
+# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions;
+# the query format is split in two quoted halves only so Jinja does not read it as a tag)
+gf::pkg::dnf::version() { rpm -q --qf '%|EPOCH?{''%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
 
 gf::pkg::apt::version() {
   local out
@@ -559,15 +604,15 @@ gf::pkg::apt::install() {
     --allow-downgrades "$@"
 }
 
-gf::pkg::has() { # NAME WANT ("" = any version); sets GF_PKG_HAVE
+gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); sets GF_PKG_HAVE
   local have="" line
   have=$("gf::pkg::${GF_PKG_FAMILY}::version" "$1") || have=""
   GF_PKG_HAVE=${have//$'\n'/,}
   if [[ -z $have ]]; then return 1; fi
   if [[ -z $2 ]]; then return 0; fi
   while IFS= read -r line; do
-    line=${line#*:} # drop an epoch
-    if [[ $line == "$2" || $line == "$2"-* ]]; then return 0; fi
+    if [[ $2 != *:* ]]; then line=${line#*:}; fi
+    if [[ $line == "$2" ]]; then return 0; fi
   done <<<"$have"
   return 1
 }
@@ -700,9 +745,10 @@ gf::units::ensure() { # STEP
 # Every package, file, module and unit the rendered data lists for STEP.
 gf::res::check() { gf::pkgs::check "$1" && gf::files::check "$1" && gf::mods::check "$1" && gf::units::check "$1"; }
 
+# Files first: some steer the package manager (the driver's apt pin).
 gf::res::apply() {
-  gf::pkgs::ensure "$1"
   gf::files::ensure "$1"
+  gf::pkgs::ensure "$1"
   gf::mods::ensure "$1"
   gf::units::ensure "$1"
 }
@@ -894,6 +940,89 @@ step::local_nvme::apply() {
   fi
 }
 
+# --- step: nvidia_repo ---------------------------------------------------------------------------
+
+gf::repo::files() { # the package manager's source files (apt) or repo files (dnf)
+  if [[ $GF_PKG_FAMILY == apt ]]; then
+    compgen -G "$GF_ROOT/etc/apt/sources.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.sources" || true
+  else
+    compgen -G "$GF_ROOT/etc/yum.repos.d/*.repo" || true
+  fi
+}
+
+gf::repo::configured_in() { # prints the first file that names the repository (scheme aside)
+  local where=${GF_REPO_URL#*:} f
+  where=${where#//}
+  where=${where%/}
+  while IFS= read -r f; do
+    if [[ -n $f ]] && grep -qF -- "$where" "$f"; then
+      printf '%s\n' "${f#"$GF_ROOT"}"
+      return 0
+    fi
+  done < <(gf::repo::files)
+  return 1
+}
+
+step::nvidia_repo::check() {
+  local file
+  if ! file=$(gf::repo::configured_in); then
+    GF_REASON="no ${GF_PKG_FAMILY} source names NVIDIA's CUDA repository $GF_REPO_URL"
+    return 1
+  fi
+  GF_REASON="NVIDIA's CUDA repository is configured ($file)"
+}
+
+gf::repo::verified_key() { # DIR: download the signing key into DIR/key.pub, check its fingerprint
+  local fpr
+  if ! curl -fsSL --retry 3 --connect-timeout 10 --max-time 120 -o "$1/key.pub" -- "$GF_REPO_KEY_URL"; then
+    GF_REASON="cannot download NVIDIA's signing key $GF_REPO_KEY_URL: this node needs HTTPS to \
+developer.download.nvidia.com, or an image that already configures the CUDA repository"
+    return 1
+  fi
+  fpr=$(gpg --batch --homedir "$1" --with-colons --show-keys "$1/key.pub" 2>/dev/null |
+    awk -F: '$1 == "fpr" { print $10; exit }') || fpr=""
+  if [[ $fpr != "$GF_REPO_KEY_FPR" ]]; then
+    GF_REASON="the key at $GF_REPO_KEY_URL has fingerprint ${fpr:-none}, want $GF_REPO_KEY_FPR: \
+not trusting it"
+    return 1
+  fi
+}
+
+gf::repo::apt::install() { # DIR holding the verified key
+  local keyring=$GF_ROOT$GF_REPO_KEY_FILE
+  mkdir -p -- "${keyring%/*}"
+  gpg --batch --homedir "$1" --yes --dearmor -o "$keyring.gpufleet-new" "$1/key.pub"
+  chmod 0644 "$keyring.gpufleet-new"
+  mv -f -- "$keyring.gpufleet-new" "$keyring"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "deb [signed-by=$keyring] $GF_REPO_URL /
+"
+}
+
+gf::repo::dnf::install() { # DIR holding the verified key
+  mkdir -p -- "$GF_ROOT${GF_REPO_KEY_FILE%/*}"
+  cp -- "$1/key.pub" "$GF_ROOT$GF_REPO_KEY_FILE"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "[$GF_REPO_ID]
+name=NVIDIA CUDA $GF_REPO_ID (gpufleet)
+baseurl=$GF_REPO_URL
+enabled=1
+gpgcheck=1
+gpgkey=file://$GF_ROOT$GF_REPO_KEY_FILE
+"
+}
+
+step::nvidia_repo::apply() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! gf::repo::verified_key "$tmp"; then
+    rm -rf -- "$tmp"
+    gf::step_fail "$GF_REASON"
+  fi
+  "gf::repo::${GF_PKG_FAMILY}::install" "$tmp"
+  rm -rf -- "$tmp"
+}
+
 # --- step: nvidia_driver ------------------------------------------------------------------------
 
 gf::nvidia::loaded_ok() {
@@ -926,7 +1055,12 @@ step::nvidia_driver::check() {
   GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
 }
 
-step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+# On EL the driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
+# without it enabled, dnf filters the driver packages out ("filtered out by modular filtering").
+step::nvidia_driver::apply() {
+  if [[ -n $GF_DNF_MODULE ]]; then gf::run dnf -y module enable "$GF_DNF_MODULE"; fi
+  gf::res::apply nvidia_driver
+}
 
 # --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
 

@@ -35,46 +35,14 @@ readonly GF_CLUSTER=dev
 readonly GF_POOL=h200
 readonly GF_SHAPE=BM.GPU.H200.8
 readonly GF_OS=oracle-linux-9
-readonly GF_OS_ID=ol
-readonly GF_OS_VERSION=9
 readonly GF_PKG_FAMILY=dnf
 readonly GF_IMDS_DEFAULT=http://169.254.169.254/opc/v2
-readonly GF_FSS_KEY=gpufleet_fss_host
-readonly GF_MIN_FREE_KB=20971520
-readonly GF_OCA_WAIT_DEFAULT=900
-readonly GF_DRIVER=570.172.08
-readonly GF_GPU_POWER_CAP_W=''
-readonly GF_RDMA_MTU=4220
-readonly GF_NVME_COUNT=8
-readonly GF_NVME_MOUNT=/mnt/localdisk
-readonly GF_NVME_LABEL=localdisk
-readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
-readonly GF_MD_DEV=/dev/md0
-readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
-readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
-readonly GF_NT_DIR=/opt/nccl-tests
-readonly GF_NT_TAG=v2.17.2
-readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib64/openmpi
-readonly GF_CUDA=12.8
-readonly GF_TRAIN_KIND=container
-readonly GF_VENV=/opt/gpufleet/venv
-readonly GF_PYTHON=python3.11
-readonly GF_TORCH=2.7.1
-readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
-readonly GF_IMAGE=nvcr.io/nvidia/pytorch:24.12-py3
-readonly GF_CTR_ENGINE=podman
-readonly GF_FSS_EXPORT=/shared
-readonly GF_FSS_MOUNT=/mnt/shared
-readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
-readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
-readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
-readonly GF_HEALTH_INTERVAL=5
 
 readonly -a GF_STEPS=(
   preflight
   os_tuning
   local_nvme
+  nvidia_repo
   nvidia_driver
   gpu_power
   rdma
@@ -90,12 +58,13 @@ declare -rA GF_DIGEST=(
   [preflight]=93367ec5d0995015f2cfd89adf4ba77c3fb7fddfd3fc3f845913f80f121ec6bd
   [os_tuning]=26fc3977b06551ed221173e7b659aa1c17223bd216c8f6fb63959264c4ada132
   [local_nvme]=6988b3b642afca2bc6910ef6482f4b13f510a248b73115a44879fee9c5a9ca90
-  [nvidia_driver]=254bade508cac9acb768295756302390eb93cb9e6a5593879ae85d5dde8f273c
+  [nvidia_repo]=b759839063ce51eafff9980f3ccada25d8d5389a492cffa9b628f1b5ce1b878d
+  [nvidia_driver]=879b1b3e03e39e2b41e85c581fb01f865720f1b5f28e083b977fe7cba4b73f51
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
   [nccl]=41112325edfcd99a2dff96880e14a5981b343950b2274ad94750562403762ff9
   [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
-  [containers]=298a41dd6faf3fd304bf2a07d9aad6a2c86173f902981a6160e0c3e5d6268908
+  [containers]=05e6d7723f207418d19e68c187c0292a3a8ee8b9cff6971a07c34bcd2ab45c35
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
   [health_timer]=<checker: see tests/nodecheck>
@@ -104,6 +73,7 @@ declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
   [os_tuning]='write limits and sysctls, set the CPU governor to performance, disable automatic upgrades'
   [local_nvme]='assemble 8 NVMe data drives as RAID0 (xfs) on /mnt/localdisk'
+  [nvidia_repo]='configure NVIDIA'"'"'s CUDA repository https://developer.download.nvidia.com/compute/cuda/repos/rhel9/x86_64/ with its signing key (fingerprint 610C7B14E068A878070DA4E99CD0A493D42D0685)'
   [nvidia_driver]='install NVIDIA driver 570.172.08, fabric manager, DCGM; load nvidia_peermem'
   [gpu_power]=nothing
   [rdma]='set MTU 4220 on the RDMA ports and wait for the OCA RDMA plugins (addresses, 802.1X)'
@@ -118,6 +88,7 @@ declare -rA GF_DISABLED=(
   [preflight]=''
   [os_tuning]=''
   [local_nvme]=''
+  [nvidia_repo]=''
   [nvidia_driver]=''
   [gpu_power]='no GPU power cap (pools[].gpu_power_cap_w is not set)'
   [rdma]=''
@@ -128,81 +99,11 @@ declare -rA GF_DISABLED=(
   [shared_fs]=''
   [health_timer]=''
 )
-readonly -a GF_PIP_PKGS=(
-)
-readonly -a GF_RDMA_DEVICES=(
-  mlx5_0
-  mlx5_3
-  mlx5_4
-  mlx5_5
-  mlx5_6
-  mlx5_9
-  mlx5_10
-  mlx5_11
-)
-readonly -a GF_SYSCTL_KEY=(
-  net.ipv4.neigh.default.gc_thresh1
-  net.ipv4.neigh.default.gc_thresh2
-  net.ipv4.neigh.default.gc_thresh3
-  net.ipv4.conf.rdma0.rp_filter
-  net.ipv4.conf.rdma0.arp_ignore
-  net.ipv4.conf.rdma0.arp_announce
-  net.ipv4.conf.rdma1.rp_filter
-  net.ipv4.conf.rdma1.arp_ignore
-  net.ipv4.conf.rdma1.arp_announce
-  net.ipv4.conf.rdma2.rp_filter
-  net.ipv4.conf.rdma2.arp_ignore
-  net.ipv4.conf.rdma2.arp_announce
-  net.ipv4.conf.rdma3.rp_filter
-  net.ipv4.conf.rdma3.arp_ignore
-  net.ipv4.conf.rdma3.arp_announce
-  net.ipv4.conf.rdma4.rp_filter
-  net.ipv4.conf.rdma4.arp_ignore
-  net.ipv4.conf.rdma4.arp_announce
-  net.ipv4.conf.rdma5.rp_filter
-  net.ipv4.conf.rdma5.arp_ignore
-  net.ipv4.conf.rdma5.arp_announce
-  net.ipv4.conf.rdma6.rp_filter
-  net.ipv4.conf.rdma6.arp_ignore
-  net.ipv4.conf.rdma6.arp_announce
-  net.ipv4.conf.rdma7.rp_filter
-  net.ipv4.conf.rdma7.arp_ignore
-  net.ipv4.conf.rdma7.arp_announce
-)
-readonly -a GF_SYSCTL_VAL=(
-  32768
-  65535
-  131072
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-)
 # Managed resources, one entry per index across the arrays of each kind.
-readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers shared_fs health_timer )
-readonly -a GF_PKG_NAME=( nvidia-driver nvidia-driver-cuda kmod-nvidia-open-dkms nvidia-persistenced nvidia-fabric-manager datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl libnccl-devel git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit nfs-utils python3.11 )
-readonly -a GF_PKG_VERSION=( 570.172.08 570.172.08 570.172.08 570.172.08 570.172.08 4.4.2 4.4.2 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' 1.17.8 '' '' )
-readonly -a GF_PKG_SPEC=( nvidia-driver-570.172.08 nvidia-driver-cuda-570.172.08 kmod-nvidia-open-dkms-570.172.08 nvidia-persistenced-570.172.08 nvidia-fabric-manager-570.172.08 datacenter-gpu-manager-4-core-4.4.2 datacenter-gpu-manager-4-cuda12-4.4.2 libnccl-2.26.2-1+cuda12.8 libnccl-devel-2.26.2-1+cuda12.8 git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit-1.17.8 nfs-utils python3.11 )
+readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers shared_fs health_timer )
+readonly -a GF_PKG_NAME=( nvidia-driver nvidia-driver-cuda kmod-nvidia-open-dkms nvidia-persistenced nvidia-fabric-manager datacenter-gpu-manager-4-core datacenter-gpu-manager-4-cuda12 libnccl libnccl-devel git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit nvidia-container-toolkit-base libnvidia-container-tools libnvidia-container1 nfs-utils python3.11 )
+readonly -a GF_PKG_VERSION=( 3:570.172.08-1.el9 3:570.172.08-1.el9 3:570.172.08-1.el9 3:570.172.08-1.el9 570.172.08-1 4.4.2-1 4.4.2-1 2.26.2-1+cuda12.8 2.26.2-1+cuda12.8 '' '' '' '' '' '' 1.17.8-1 1.17.8-1 1.17.8-1 1.17.8-1 '' '' )
+readonly -a GF_PKG_SPEC=( nvidia-driver-3:570.172.08-1.el9 nvidia-driver-cuda-3:570.172.08-1.el9 kmod-nvidia-open-dkms-3:570.172.08-1.el9 nvidia-persistenced-3:570.172.08-1.el9 nvidia-fabric-manager-570.172.08-1 datacenter-gpu-manager-4-core-4.4.2-1 datacenter-gpu-manager-4-cuda12-4.4.2-1 libnccl-2.26.2-1+cuda12.8 libnccl-devel-2.26.2-1+cuda12.8 git make gcc-c++ openmpi-devel cuda-toolkit-12-8 podman nvidia-container-toolkit-1.17.8-1 nvidia-container-toolkit-base-1.17.8-1 libnvidia-container-tools-1.17.8-1 libnvidia-container1-1.17.8-1 nfs-utils python3.11 )
 readonly -a GF_UNIT_ON_STEP=( nvidia_driver nvidia_driver nvidia_driver health_timer )
 readonly -a GF_UNIT_ON_NAME=( nvidia-persistenced nvidia-fabricmanager nvidia-dcgm gpufleet-health.timer )
 readonly -a GF_UNIT_OFF_STEP=( os_tuning os_tuning )
@@ -348,7 +249,7 @@ Description=Run the gpufleet node health check every 5 min
 [Timer]
 OnBootSec=5min
 # Default 5 min: oci-hpc runs its passive checks every 300 s (slurm.conf.j2
-# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/context.py).
+# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/steps/health_timer.py).
 OnUnitActiveSec=5min
 Unit=gpufleet-health.service
 
@@ -356,6 +257,143 @@ Unit=gpufleet-health.service
 WantedBy=timers.target
 '
 )
+
+# preflight (templates/steps/preflight.sh.j2)
+readonly GF_OS_ID=ol
+readonly GF_OS_VERSION=9
+readonly GF_MIN_FREE_KB=20971520
+
+# os_tuning (templates/steps/os_tuning.sh.j2)
+readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
+readonly -a GF_SYSCTL_KEY=(
+  net.ipv4.neigh.default.gc_thresh1
+  net.ipv4.neigh.default.gc_thresh2
+  net.ipv4.neigh.default.gc_thresh3
+  net.ipv4.conf.rdma0.rp_filter
+  net.ipv4.conf.rdma0.arp_ignore
+  net.ipv4.conf.rdma0.arp_announce
+  net.ipv4.conf.rdma1.rp_filter
+  net.ipv4.conf.rdma1.arp_ignore
+  net.ipv4.conf.rdma1.arp_announce
+  net.ipv4.conf.rdma2.rp_filter
+  net.ipv4.conf.rdma2.arp_ignore
+  net.ipv4.conf.rdma2.arp_announce
+  net.ipv4.conf.rdma3.rp_filter
+  net.ipv4.conf.rdma3.arp_ignore
+  net.ipv4.conf.rdma3.arp_announce
+  net.ipv4.conf.rdma4.rp_filter
+  net.ipv4.conf.rdma4.arp_ignore
+  net.ipv4.conf.rdma4.arp_announce
+  net.ipv4.conf.rdma5.rp_filter
+  net.ipv4.conf.rdma5.arp_ignore
+  net.ipv4.conf.rdma5.arp_announce
+  net.ipv4.conf.rdma6.rp_filter
+  net.ipv4.conf.rdma6.arp_ignore
+  net.ipv4.conf.rdma6.arp_announce
+  net.ipv4.conf.rdma7.rp_filter
+  net.ipv4.conf.rdma7.arp_ignore
+  net.ipv4.conf.rdma7.arp_announce
+)
+readonly -a GF_SYSCTL_VAL=(
+  32768
+  65535
+  131072
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+)
+
+# local_nvme (templates/steps/local_nvme.sh.j2)
+readonly GF_NVME_COUNT=8
+readonly GF_NVME_MOUNT=/mnt/localdisk
+readonly GF_NVME_LABEL=localdisk
+readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
+readonly GF_MD_DEV=/dev/md0
+
+# nvidia_repo (templates/steps/nvidia_repo.sh.j2)
+readonly GF_REPO_URL=https://developer.download.nvidia.com/compute/cuda/repos/rhel9/x86_64/
+readonly GF_REPO_KEY_URL=https://developer.download.nvidia.com/compute/cuda/repos/rhel9/x86_64/D42D0685.pub
+readonly GF_REPO_KEY_FPR=610C7B14E068A878070DA4E99CD0A493D42D0685
+readonly GF_REPO_SOURCE=/etc/yum.repos.d/cuda-rhel9.repo
+readonly GF_REPO_KEY_FILE=/etc/pki/rpm-gpg/RPM-GPG-KEY-NVIDIA-CUDA
+readonly GF_REPO_ID=cuda-rhel9
+
+# nvidia_driver (templates/steps/nvidia_driver.sh.j2)
+readonly GF_DRIVER=570.172.08
+readonly GF_DNF_MODULE=nvidia-driver:570-open
+
+# gpu_power (templates/steps/gpu_power.sh.j2)
+readonly GF_GPU_POWER_CAP_W=''
+
+# rdma (templates/steps/rdma.sh.j2)
+readonly GF_RDMA_MTU=4220
+readonly -a GF_RDMA_DEVICES=(
+  mlx5_0
+  mlx5_3
+  mlx5_4
+  mlx5_5
+  mlx5_6
+  mlx5_9
+  mlx5_10
+  mlx5_11
+)
+readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
+readonly GF_OCA_WAIT_DEFAULT=900
+
+# nccl (templates/steps/nccl.sh.j2)
+
+# nccl_tests (templates/steps/nccl_tests.sh.j2)
+readonly GF_NT_DIR=/opt/nccl-tests
+readonly GF_NT_TAG=v2.17.2
+readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
+readonly GF_NT_MPI_HOME=/usr/lib64/openmpi
+readonly GF_CUDA=12.8
+
+# containers (templates/steps/containers.sh.j2)
+# Also used by training_stack (a container training stack pulls its image with it).
+readonly GF_CTR_ENGINE=podman
+
+# training_stack (templates/steps/training_stack.sh.j2)
+readonly GF_TRAIN_KIND=container
+readonly GF_VENV=/opt/gpufleet/venv
+readonly GF_PYTHON=python3.11
+readonly GF_TORCH=2.7.1
+readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
+readonly GF_IMAGE=nvcr.io/nvidia/pytorch:24.12-py3
+readonly -a GF_PIP_PKGS=(
+)
+
+# shared_fs (templates/steps/shared_fs.sh.j2)
+readonly GF_FSS_KEY=gpufleet_fss_host
+readonly GF_FSS_EXPORT=/shared
+readonly GF_FSS_MOUNT=/mnt/shared
+readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
+
+# health_timer (templates/steps/health_timer.sh.j2)
+readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
+readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
+readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
@@ -455,7 +493,9 @@ gf::stamp::write() { # STEP (never in --check)
 
 # --- library: packages (dispatch on GF_PKG_FAMILY) ---------------------------------------------
 
-gf::pkg::dnf::version() { rpm -q --qf '%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
+# [epoch:]version-release, the epoch only where the package has one (as dpkg prints versions;
+# the query format is split in two quoted halves only so Jinja does not read it as a tag)
+gf::pkg::dnf::version() { rpm -q --qf '%|EPOCH?{''%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\n' -- "$1" 2>/dev/null; }
 
 gf::pkg::apt::version() {
   local out
@@ -475,15 +515,15 @@ gf::pkg::apt::install() {
     --allow-downgrades "$@"
 }
 
-gf::pkg::has() { # NAME WANT ("" = any version); sets GF_PKG_HAVE
+gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); sets GF_PKG_HAVE
   local have="" line
   have=$("gf::pkg::${GF_PKG_FAMILY}::version" "$1") || have=""
   GF_PKG_HAVE=${have//$'\n'/,}
   if [[ -z $have ]]; then return 1; fi
   if [[ -z $2 ]]; then return 0; fi
   while IFS= read -r line; do
-    line=${line#*:} # drop an epoch
-    if [[ $line == "$2" || $line == "$2"-* ]]; then return 0; fi
+    if [[ $2 != *:* ]]; then line=${line#*:}; fi
+    if [[ $line == "$2" ]]; then return 0; fi
   done <<<"$have"
   return 1
 }
@@ -616,9 +656,10 @@ gf::units::ensure() { # STEP
 # Every package, file, module and unit the rendered data lists for STEP.
 gf::res::check() { gf::pkgs::check "$1" && gf::files::check "$1" && gf::mods::check "$1" && gf::units::check "$1"; }
 
+# Files first: some steer the package manager (the driver's apt pin).
 gf::res::apply() {
-  gf::pkgs::ensure "$1"
   gf::files::ensure "$1"
+  gf::pkgs::ensure "$1"
   gf::mods::ensure "$1"
   gf::units::ensure "$1"
 }
@@ -810,6 +851,89 @@ step::local_nvme::apply() {
   fi
 }
 
+# --- step: nvidia_repo ---------------------------------------------------------------------------
+
+gf::repo::files() { # the package manager's source files (apt) or repo files (dnf)
+  if [[ $GF_PKG_FAMILY == apt ]]; then
+    compgen -G "$GF_ROOT/etc/apt/sources.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.list" || true
+    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.sources" || true
+  else
+    compgen -G "$GF_ROOT/etc/yum.repos.d/*.repo" || true
+  fi
+}
+
+gf::repo::configured_in() { # prints the first file that names the repository (scheme aside)
+  local where=${GF_REPO_URL#*:} f
+  where=${where#//}
+  where=${where%/}
+  while IFS= read -r f; do
+    if [[ -n $f ]] && grep -qF -- "$where" "$f"; then
+      printf '%s\n' "${f#"$GF_ROOT"}"
+      return 0
+    fi
+  done < <(gf::repo::files)
+  return 1
+}
+
+step::nvidia_repo::check() {
+  local file
+  if ! file=$(gf::repo::configured_in); then
+    GF_REASON="no ${GF_PKG_FAMILY} source names NVIDIA's CUDA repository $GF_REPO_URL"
+    return 1
+  fi
+  GF_REASON="NVIDIA's CUDA repository is configured ($file)"
+}
+
+gf::repo::verified_key() { # DIR: download the signing key into DIR/key.pub, check its fingerprint
+  local fpr
+  if ! curl -fsSL --retry 3 --connect-timeout 10 --max-time 120 -o "$1/key.pub" -- "$GF_REPO_KEY_URL"; then
+    GF_REASON="cannot download NVIDIA's signing key $GF_REPO_KEY_URL: this node needs HTTPS to \
+developer.download.nvidia.com, or an image that already configures the CUDA repository"
+    return 1
+  fi
+  fpr=$(gpg --batch --homedir "$1" --with-colons --show-keys "$1/key.pub" 2>/dev/null |
+    awk -F: '$1 == "fpr" { print $10; exit }') || fpr=""
+  if [[ $fpr != "$GF_REPO_KEY_FPR" ]]; then
+    GF_REASON="the key at $GF_REPO_KEY_URL has fingerprint ${fpr:-none}, want $GF_REPO_KEY_FPR: \
+not trusting it"
+    return 1
+  fi
+}
+
+gf::repo::apt::install() { # DIR holding the verified key
+  local keyring=$GF_ROOT$GF_REPO_KEY_FILE
+  mkdir -p -- "${keyring%/*}"
+  gpg --batch --homedir "$1" --yes --dearmor -o "$keyring.gpufleet-new" "$1/key.pub"
+  chmod 0644 "$keyring.gpufleet-new"
+  mv -f -- "$keyring.gpufleet-new" "$keyring"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "deb [signed-by=$keyring] $GF_REPO_URL /
+"
+}
+
+gf::repo::dnf::install() { # DIR holding the verified key
+  mkdir -p -- "$GF_ROOT${GF_REPO_KEY_FILE%/*}"
+  cp -- "$1/key.pub" "$GF_ROOT$GF_REPO_KEY_FILE"
+  gf::file::write "$GF_REPO_SOURCE" 0644 "[$GF_REPO_ID]
+name=NVIDIA CUDA $GF_REPO_ID (gpufleet)
+baseurl=$GF_REPO_URL
+enabled=1
+gpgcheck=1
+gpgkey=file://$GF_ROOT$GF_REPO_KEY_FILE
+"
+}
+
+step::nvidia_repo::apply() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! gf::repo::verified_key "$tmp"; then
+    rm -rf -- "$tmp"
+    gf::step_fail "$GF_REASON"
+  fi
+  "gf::repo::${GF_PKG_FAMILY}::install" "$tmp"
+  rm -rf -- "$tmp"
+}
+
 # --- step: nvidia_driver ------------------------------------------------------------------------
 
 gf::nvidia::loaded_ok() {
@@ -842,7 +966,12 @@ step::nvidia_driver::check() {
   GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
 }
 
-step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+# On EL the driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
+# without it enabled, dnf filters the driver packages out ("filtered out by modular filtering").
+step::nvidia_driver::apply() {
+  if [[ -n $GF_DNF_MODULE ]]; then gf::run dnf -y module enable "$GF_DNF_MODULE"; fi
+  gf::res::apply nvidia_driver
+}
 
 # --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
 

@@ -1,0 +1,55 @@
+"""Stand-in NVIDIA repositories, built once per test session (a few seconds) and shared, and the
+render pointed at them.
+
+`mirror` lays them out as developer.download.nvidia.com/compute/cuda/repos is laid out
+(`<distro>/x86_64/` with the signing key `<keyid>.pub` beside the packages), signed with a
+throwaway key. `nvidia_mirror` makes the bootstrap render that local tree's file:// URL and that
+key's fingerprint in place of NVIDIA's, and nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bootstrap.render import cuda_repo
+from tests.packages import stub_repos
+
+
+@pytest.fixture(scope="session")
+def pm_tools() -> None:
+    missing = stub_repos.tools_missing()
+    if missing:
+        # CI installs them (.ci/run); a machine without them cannot run these tests at all.
+        pytest.fail(f"missing Debian tools for the package-manager tests: {', '.join(missing)}")
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory: pytest.TempPathFactory, pm_tools: None) -> tuple[Path, str]:
+    home = tmp_path_factory.mktemp("gpg") / "home"
+    return home, stub_repos.make_signing_key(home)
+
+
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, str]) -> Path:
+    home, fpr = signing_key
+    base = tmp_path_factory.mktemp("mirror")
+    apt = stub_repos.build_apt_repo(base / "ubuntu2204/x86_64", home)
+    stub_repos.export_key(home, apt / f"{cuda_repo.APT_KEY_ID}.pub")
+    (base / "ubuntu2404").mkdir()
+    (base / "ubuntu2404/x86_64").symlink_to(apt)
+    for n in (8, 9):
+        dnf = stub_repos.build_dnf_repo(base / f"rhel{n}/x86_64", f"el{n}", home, fpr)
+        stub_repos.export_key(home, dnf / f"{cuda_repo.DNF_KEY_ID}.pub")
+    return base
+
+
+@pytest.fixture
+def nvidia_mirror(
+    monkeypatch: pytest.MonkeyPatch, mirror: Path, signing_key: tuple[Path, str]
+) -> Path:
+    monkeypatch.setattr(cuda_repo, "BASE_URL", f"file://{mirror}")
+    monkeypatch.setattr(cuda_repo, "APT_KEY_FPR", signing_key[1])
+    monkeypatch.setattr(cuda_repo, "DNF_KEY_FPR", signing_key[1])
+    return mirror

@@ -1,0 +1,270 @@
+"""Local apt and dnf repositories of empty stand-in packages, laid out like NVIDIA's.
+
+Built from `nvidia_repos.yaml` with the tools Debian ships: `dpkg-deb` + `apt-ftparchive` for
+apt (a flat repository, `deb <url> /` as NVIDIA's), `rpmbuild` + `createrepo_c` +
+`modifyrepo_c` (modules.yaml: the `nvidia-driver` streams and profiles) for dnf. The packages
+hold no files: only their names, versions (epochs included) and dependencies matter to the
+package managers, which are what the tests exercise.
+
+>>> repo = build_apt_repo(tmp / "apt")        # doctest: +SKIP
+>>> (repo / "Packages").is_file()             # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FACTS = Path(__file__).with_name("nvidia_repos.yaml")
+
+
+def facts() -> dict[str, Any]:
+    """The parsed fact file."""
+    data: dict[str, Any] = yaml.safe_load(FACTS.read_text())
+    return data
+
+
+def _run(*cmd: str | Path, cwd: Path | None = None) -> str:
+    proc = subprocess.run(
+        [str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return proc.stdout
+
+
+# --- the test signing key ---------------------------------------------------------------------
+
+
+def make_signing_key(home: Path) -> str:
+    """A throwaway signing key in GnuPG home `home`; returns its fingerprint. The stand-in
+    repositories are signed with it the way NVIDIA signs its own (Release / rpm headers)."""
+    home.mkdir(mode=0o700)
+    _run(
+        "gpg",
+        "--homedir",
+        home,
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "gpufleet test repository <tests@localhost>",
+        "rsa2048",
+        "sign",
+        "never",
+    )
+    out = _run("gpg", "--homedir", home, "--batch", "--with-colons", "--list-keys")
+    return next(line.split(":")[9] for line in out.splitlines() if line.startswith("fpr:"))
+
+
+def export_key(home: Path, dest: Path) -> Path:
+    """The public key, ASCII-armored, as NVIDIA publishes its `<keyid>.pub`."""
+    dest.write_text(_run("gpg", "--homedir", home, "--batch", "--armor", "--export"))
+    return dest
+
+
+# --- apt ----------------------------------------------------------------------------------------
+
+
+def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "amd64") -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        control = Path(tmp) / "DEBIAN" / "control"
+        control.parent.mkdir()
+        lines = [
+            f"Package: {name}",
+            f"Version: {version}",
+            f"Architecture: {arch}",
+            "Maintainer: gpufleet tests <tests@localhost>",
+            f"Description: stand-in for NVIDIA's {name}",
+        ]
+        if depends:
+            lines.append("Depends: " + ", ".join(d.replace("{version}", version) for d in depends))
+        control.write_text("\n".join(lines) + "\n")
+        filename = f"{name}_{version.replace(':', '%3a')}_{arch}.deb"
+        _run("dpkg-deb", "-Zgzip", "--root-owner-group", "--build", tmp, out / filename)
+
+
+def build_apt_repo(dest: Path, gpg_home: Path) -> Path:
+    """A flat apt repository (Packages, Release, InRelease and Release.gpg signed with the key
+    in `gpg_home`) of every package in the fact file's `apt` section."""
+    dest.mkdir(parents=True)
+    apt = facts()["apt"]
+    for pkg in apt["packages"]:
+        for version in pkg["versions"]:
+            _deb(dest, pkg["name"], version, pkg.get("depends", []))
+    keyring = apt["repository"]["keyring_package"]
+    _deb(dest, keyring["name"], keyring["version"], [], keyring["architecture"])
+    (dest / "Packages").write_text(_run("apt-ftparchive", "packages", ".", cwd=dest))
+    # NVIDIA's Release carries Label "NVIDIA CUDA" (oci-hpc-images cuda-ubuntu.pin keys on it).
+    release = _run(
+        "apt-ftparchive",
+        "-o",
+        "APT::FTPArchive::Release::Label=NVIDIA CUDA",
+        "-o",
+        "APT::FTPArchive::Release::Origin=NVIDIA",
+        "release",
+        ".",
+        cwd=dest,
+    )
+    (dest / "Release").write_text(release)
+    sign = ("gpg", "--homedir", gpg_home, "--batch", "--yes")
+    _run(*sign, "--clearsign", "-o", dest / "InRelease", dest / "Release")
+    _run(*sign, "--armor", "--detach-sign", "-o", dest / "Release.gpg", dest / "Release")
+    return dest
+
+
+# --- dnf ----------------------------------------------------------------------------------------
+
+
+def _nevra_parts(pkg: dict[str, Any], version: str, dist: str) -> tuple[str, str]:
+    full = version.replace("{dist}", dist)
+    ver, rel = full.rsplit("-", 1)
+    return ver, rel
+
+
+def _spec(pkg: dict[str, Any], version: str, dist: str) -> str:
+    ver, rel = _nevra_parts(pkg, version, dist)
+    epoch = pkg.get("epoch")
+    evr = f"{epoch}:{ver}-{rel}" if epoch is not None else f"{ver}-{rel}"
+    lines = [
+        f"Name: {pkg['name']}",
+        f"Version: {ver}",
+        f"Release: {rel}",
+        "Summary: stand-in for an NVIDIA package",
+        "License: MIT",
+        f"BuildArch: {pkg.get('arch', 'x86_64')}",
+    ]
+    if epoch is not None:
+        lines.append(f"Epoch: {epoch}")
+    for req in pkg.get("requires", []):
+        lines.append("Requires: " + req.replace("{evr}", evr))
+    lines += ["%description", "stand-in", "%files", ""]
+    return "\n".join(lines)
+
+
+def _modules_yaml(dnf: dict[str, Any], dist: str) -> str:
+    """modules.yaml as NVIDIA's genmodules.py lays it out (see the fact file's sources)."""
+    mods = dnf["modules"]
+    by_name = {p["name"]: p for p in dnf["packages"]}
+    docs: list[dict[str, Any]] = []
+    for s in mods["streams"]:
+        branch = s["branch"]
+        members = [*mods["branch_packages"], s["kmod"], "nvidia-fabric-manager"]
+        artifacts = []
+        for name in members:
+            pkg = by_name[name]
+            for version in pkg["versions"]:
+                if not version.startswith(branch + "."):
+                    continue
+                ver, rel = _nevra_parts(pkg, version, dist)
+                arch = pkg.get("arch", "x86_64")
+                artifacts.append(f"{name}-{pkg.get('epoch', 0)}:{ver}-{rel}.{arch}")
+        profiles = {}
+        for profile, items in mods["profiles"].items():
+            rpms: list[str] = []
+            for item in items:
+                if item == "branch_packages":
+                    rpms += mods["branch_packages"]
+                elif item == "kmod":
+                    rpms.append(s["kmod"])
+                else:
+                    rpms.append(item.replace("{branch}", branch))
+            profiles[profile] = {"rpms": sorted(rpms)}
+        docs.append(
+            {
+                "document": "modulemd",
+                "version": 2,
+                "data": {
+                    "name": mods["name"],
+                    "stream": s["stream"],
+                    "version": 20251009011129,
+                    "context": "f132e61741",
+                    "arch": "x86_64",
+                    "summary": f"Nvidia driver for {s['stream']} branch",
+                    "description": "stand-in",
+                    "license": {"module": ["MIT"]},
+                    "profiles": profiles,
+                    "artifacts": {"rpms": artifacts},
+                },
+            }
+        )
+    docs.append(
+        {
+            "document": "modulemd-defaults",
+            "version": 1,
+            "data": {
+                "module": mods["name"],
+                "stream": mods["default_stream"],
+                "profiles": {s["stream"]: ["default"] for s in mods["streams"]},
+            },
+        }
+    )
+    return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
+
+
+def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
+    """A dnf repository (repodata with modules.yaml; every rpm signed with the key in
+    `gpg_home`) of the fact file's `dnf` section for one EL release (`dist` = el8 / el9)."""
+    dnf = facts()["dnf"]
+    dest.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp)
+        (top / "SPECS").mkdir()
+        for pkg in dnf["packages"]:
+            for version in pkg["versions"]:
+                spec = top / "SPECS" / f"{pkg['name']}-{len(list(top.glob('SPECS/*')))}.spec"
+                spec.write_text(_spec(pkg, version, dist))
+                _run(
+                    "rpmbuild",
+                    "--quiet",
+                    "--define",
+                    f"_topdir {top}",
+                    "--define",
+                    f"_rpmdir {dest}",
+                    "--define",
+                    "_build_id_links none",
+                    "--define",
+                    "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
+                    "-bb",
+                    spec,
+                )
+    rpms = sorted(dest.glob("*.rpm"))
+    _run(
+        "rpmsign",
+        "--define",
+        "__gpg /usr/bin/gpg",
+        "--define",
+        f"_gpg_path {gpg_home}",
+        "--define",
+        f"_gpg_name {fpr}",
+        "--addsign",
+        *rpms,
+    )
+    _run("createrepo_c", "--quiet", "--no-database", dest)
+    modules = dest / "modules.yaml"
+    modules.write_text(_modules_yaml(dnf, dist))
+    _run("modifyrepo_c", "--mdtype=modules", modules, dest / "repodata")
+    modules.unlink()
+    return dest
+
+
+def tools_missing() -> list[str]:
+    """The Debian tools these builders and the tests need that are not on PATH."""
+    need = (
+        "dpkg-deb",
+        "apt-ftparchive",
+        "apt-get",
+        "rpmbuild",
+        "createrepo_c",
+        "modifyrepo_c",
+        "dnf",
+        "rpm",
+        "gpg",
+    )
+    return [t for t in need if shutil.which(t) is None]
