@@ -21,6 +21,9 @@ class RunSettings:
     upload: Literal["stdin", "sftp"] = "stdin"
     remote_dir: str = ".gpufleet"
     tail_lines: int = 20
+    # Seconds a job waits for the node's job lock (another gpufleet job running or being
+    # stopped there) before it refuses; covers the 10 s + 5 s a stopped job may take to die.
+    lock_wait: float = 20.0
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:

@@ -153,10 +153,13 @@ class NodeConnection:
         stdin: bytes | None = None,
         deadline: float | None = None,
         stop: threading.Event | None = None,
+        send_eof: bool = True,
     ) -> int:
-        """Run `command`, send `stdin` then EOF, stream its output lines to `on_line` until
-        both streams end, then return the exit status (-1 when killed by a signal).
-        Raises SshTimeoutError past `deadline`, CommandError when stopped or cut off."""
+        """Run `command`, send `stdin` (then EOF unless `send_eof` is False: a supervised job
+        watches its stdin to notice the client going away), stream its output lines to
+        `on_line` until both streams end, then return the exit status (-1 when killed by a
+        signal). Raises SshTimeoutError past `deadline`, CommandError when stopped or cut
+        off; either way the channel is closed, which a supervised job takes as its stop."""
         name = self.endpoint.name
         try:
             chan = self.transport.open_session(timeout=_remaining(deadline, 30.0))
@@ -168,17 +171,14 @@ class NodeConnection:
                 chan.settimeout(_remaining(deadline, None))
                 chan.sendall(stdin)
                 chan.settimeout(None)
-            chan.shutdown_write()
+            if send_eof:
+                chan.shutdown_write()
             _drain(chan, on_line, deadline, stop, name, command)
             if not chan.status_event.wait(_remaining(deadline, 30.0)):
                 raise SshTimeoutError(name, "no exit status after the output ended")
             return chan.recv_exit_status()
         except TimeoutError:
-            _send_signal(chan, "TERM")
             raise SshTimeoutError(name, "deadline exceeded while sending input") from None
-        except (SshTimeoutError, CommandError):
-            _send_signal(chan, "TERM")
-            raise
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise CommandError(
                 name, f"connection lost while running: {exc}", command=command
@@ -267,8 +267,8 @@ def _drain(
         if deadline is not None and time.monotonic() >= deadline:
             raise SshTimeoutError(
                 name,
-                "deadline exceeded while running; the session was closed and the command "
-                "signalled to stop",
+                "deadline exceeded while running; the session was closed, which stops the "
+                "job's process group on the node",
                 remedy="raise the deadline, or find what hangs in the node's log",
             )
         if not chan.get_transport().is_active():
@@ -277,20 +277,3 @@ def _drain(
     for stream, rest in partial.items():
         if rest:
             on_line(stream, rest.decode("utf-8", "replace").rstrip("\r"))
-
-
-def _send_signal(chan: paramiko.Channel, signal_name: str) -> None:
-    """Best effort RFC 4254 "signal" request (OpenSSH >= 7.9 delivers it to the command);
-    paramiko has no public API for it."""
-    if chan.closed or not chan.active:
-        return
-    try:
-        m = paramiko.Message()
-        m.add_byte(bytes([98]))  # SSH_MSG_CHANNEL_REQUEST
-        m.add_int(chan.remote_chanid)
-        m.add_string("signal")
-        m.add_boolean(False)
-        m.add_string(signal_name)
-        chan.get_transport()._send_user_message(m)  # type: ignore[attr-defined]
-    except Exception:
-        pass
