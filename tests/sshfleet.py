@@ -476,6 +476,46 @@ def accepted_logins(log: str) -> int:
     return log.count("Accepted publickey")
 
 
+def _stat_fields(pid: str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp ..." -- comm may hold spaces and parentheses
+    return [
+        pid,
+        text[text.index("(") + 1 : text.rindex(")")],
+        *text[text.rindex(")") + 2 :].split(),
+    ]
+
+
+def session_pids(daemon: Daemon) -> list[int]:
+    """PIDs of the sshd processes serving `daemon`'s connections (descendants of the listener
+    this module started, named sshd), for tests that cut a connection the way a crash would."""
+    if daemon.process is None:
+        return []
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(entry.name)) is not None:
+            children.setdefault(int(fields[3]), []).append((int(fields[0]), fields[1]))
+    found, todo = [], [daemon.process.pid]
+    while todo:
+        for pid, comm in children.get(todo.pop(), []):
+            if comm == "sshd":
+                found.append(pid)
+                todo.append(pid)
+    return found
+
+
+def process_group_alive(pgid: int) -> bool:
+    """Whether any process of process group `pgid` still exists (zombies count as gone)."""
+    for entry in Path("/proc").iterdir():
+        fields = _stat_fields(entry.name) if entry.name.isdigit() else None
+        if fields is not None and int(fields[4]) == pgid and fields[2] != "Z":
+            return True
+    return False
+
+
 # ---- the login user ------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from bootstrap.results import StepResult
+from bootstrap.runner.remote_command import parse_node_event
 from bootstrap.runner.status_lines import parse_status_line
 
 
@@ -16,6 +17,7 @@ class NodeOutput:
     def __init__(self, log_path: Path, *, tail_lines: int = 20) -> None:
         self.log_path = log_path
         self.steps: list[StepResult] = []
+        self.event: tuple[str, str] | None = None  # what the node's supervisor reported
         self._tail: collections.deque[str] = collections.deque(maxlen=tail_lines)
         self._file = log_path.open("w", encoding="utf-8")
         self._lock = threading.Lock()
@@ -28,6 +30,8 @@ class NodeOutput:
                 step = parse_status_line(line)
                 if step is not None:
                     self.steps.append(step)
+            elif line.startswith("gpufleet-node: "):
+                self.event = parse_node_event(line) or self.event
 
     def note(self, text: str) -> None:
         """A line from gpufleet itself (connection errors, deadline)."""
