@@ -40,7 +40,9 @@ def run_node(
 ) -> NodeResult:
     started_at, t0 = time.time(), time.monotonic()
     log_path = run_dir / f"{node.name}.log"
-    output = NodeOutput(log_path, tail_lines=settings.tail_lines)
+    output = NodeOutput(
+        log_path, tail_lines=settings.tail_lines, max_log_bytes=settings.max_log_bytes
+    )
     try:
         outcome = _run(node, job, connector, settings, run_id, output, t0, stop)
     except Exception as exc:  # a bug in gpufleet must still give this node a verdict

@@ -30,6 +30,7 @@ from bootstrap.ssh.errors import (
 )
 from bootstrap.ssh.handshake import Endpoint, handshake, stop_transport
 from bootstrap.ssh.known_hosts import KnownHosts
+from bootstrap.ssh.line_split import LineSplitter
 from bootstrap.ssh.settings import RetryPolicy, Timeouts
 from bootstrap.ssh.tunnel import BastionPool, NoCloseSocket, close_tunnel, direct_socket
 
@@ -286,22 +287,16 @@ def _drain(
     wake = threading.Event()
     chan.in_buffer.set_event(wake)
     chan.in_stderr_buffer.set_event(wake)
-    partial = {"out": b"", "err": b""}
-
-    def emit(stream: str, data: bytes) -> None:
-        lines = (partial[stream] + data).split(b"\n")
-        partial[stream] = lines.pop()
-        for line in lines:
-            on_line(stream, line.decode("utf-8", "replace").rstrip("\r"))
+    out, err = LineSplitter("out", on_line), LineSplitter("err", on_line)
 
     while True:
         wake.clear()
         busy = False
         while chan.recv_ready():
-            emit("out", chan.recv(_READ_CHUNK))
+            out.feed(chan.recv(_READ_CHUNK))
             busy = True
         while chan.recv_stderr_ready():
-            emit("err", chan.recv_stderr(_READ_CHUNK))
+            err.feed(chan.recv_stderr(_READ_CHUNK))
             busy = True
         if busy:
             continue
@@ -321,6 +316,5 @@ def _drain(
         if not chan.get_transport().is_active():
             raise ConnectionLostError(name, "transport closed", command=command)
         wake.wait(0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic())))
-    for stream, rest in partial.items():
-        if rest:
-            on_line(stream, rest.decode("utf-8", "replace").rstrip("\r"))
+    out.close()
+    err.close()
