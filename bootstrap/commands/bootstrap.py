@@ -72,11 +72,7 @@ def command(
     previous_params: dict[str, Any] = {}
     limit = split_names(opts.limit, "--limit")
     if retry_failed:
-        again = retry_selection(opts, retry_failed, limit, "bootstrap")
-        if again is None:
-            click.echo(f"nothing to retry: every node of run {retry_failed} ended ok or changed")
-            raise click.exceptions.Exit(0)
-        limit, previous_params = again
+        limit, previous_params = retry_selection(opts, retry_failed, limit, "bootstrap")
         if script is None and rendered is None:
             script = _path_or_none(previous_params.get("script"))
             rendered = _path_or_none(previous_params.get("rendered"))

@@ -46,11 +46,7 @@ def command(
     limit = split_names(opts.limit, "--limit")
     words = list(command_words)
     if retry_failed:
-        again = retry_selection(opts, retry_failed, limit, "run")
-        if again is None:
-            click.echo(f"nothing to retry: every node of run {retry_failed} ended ok")
-            raise click.exceptions.Exit(0)
-        limit, previous = again
+        limit, previous = retry_selection(opts, retry_failed, limit, "run")
         words = words or [str(w) for w in previous.get("command") or []]
         sudo = sudo or bool(previous.get("sudo"))
     if not words:

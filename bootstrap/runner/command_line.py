@@ -194,10 +194,10 @@ def _retry_command(opts: FleetOptions, report: RunReport) -> str:
 
 def retry_selection(
     opts: FleetOptions, run_id: str, limit: list[str] | None, kind: str
-) -> tuple[list[str], dict[str, Any]] | None:
-    """The nodes of run `run_id` to run again (within `limit`) and that run's parameters;
-    None when every node of it ended ok or changed. Bad input (exit 2) when the run is
-    missing or was of another kind."""
+) -> tuple[list[str], dict[str, Any]]:
+    """The nodes of run `run_id` to run again (within `limit`) and that run's parameters.
+    Exits 0 saying so when every node of it ended ok or changed; bad input (exit 2) when the
+    run is missing or was of another kind."""
     try:
         previous = load_previous(opts.logs_dir, run_id)
     except ValueError as exc:
@@ -209,7 +209,8 @@ def retry_selection(
         )
     retry = nodes_to_retry(previous)
     if not retry:
-        return None
+        click.echo(f"nothing to retry: every node of run {run_id} ended ok or changed")
+        raise click.exceptions.Exit(0)
     return [n for n in retry if limit is None or n in limit], previous.params
 
 
