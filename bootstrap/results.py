@@ -67,7 +67,8 @@ class StepResult:
 @dataclass(frozen=True)
 class NodeResult:
     """The verdict for one node. `error_category` is one of dns / connect / auth / host-key /
-    timeout / command / interrupted, or None when nothing went wrong."""
+    timeout / command / interrupted / connection-lost / bastion-lost / signal / locked, or None
+    when nothing went wrong (see `bootstrap.ssh.errors` and `bootstrap.runner.remote_command`)."""
 
     node: str
     pool: str

@@ -17,10 +17,22 @@ Topology (mirrors an OCI cluster: only the bastion is reachable from outside):
   folder; `known_hosts` lists every daemon. `UsePAM no`, `StrictModes no`, `MaxStartups` raised
   above any test's concurrency, pid files and logs inside the folder.
 * Each node's sessions get `GPUFLEET_NODE=<name>` and `GPUFLEET_NODE_DIR=<folder>` through
-  sshd's `SetEnv`, so scripts write their markers per node although all nodes share one disk.
+  sshd's `SetEnv`, so scripts write their markers per node although all nodes share one disk;
+  `GPUFLEET_LOCK_DIR=<folder>` gives each node its own job lock for the same reason.
   `HOME` is set to a per-node folder too: the login shell then skips the real user's
   `~/.bashrc` (bash sources it for sshd sessions; on a developer box it may run slow or
   lock-taking things such as `pyenv rehash`, which serialised concurrent sessions).
+* The login user mirrors OCI images: an unprivileged user (`opc`, `ubuntu`) with passwordless
+  sudo. Each fleet creates its own user `<base>-<6 hex>` with `useradd` (so concurrent test
+  runs never share one), a locked-for-passwords account (`*`, not `!`: sshd refuses keys for
+  `!`-locked accounts when PAM is off), home and node folders under a private world folder in
+  /tmp (mode 0711: the user can reach only its own folders), and a sudoers drop-in
+  `/etc/sudoers.d/gpufleet-test-<user>` checked with `visudo -c` before it is moved in place.
+  `stop()` removes the drop-in, the user (after ending, by PID, the processes it still owns)
+  and the world folder. The drop-in keeps `PATH` and the node variables under sudo: the fake
+  tools that stand in for system tools sit in the node's `~/bin`, where a real node has them
+  in /usr/bin (inside sudo's secure_path). `start_fleet(..., login="self")` keeps the old
+  fleet that logs in as the user running the tests (root here), for the few tests that need it.
 * Nodes refuse logins that do not come through the bastion: `AllowUsers <user>@<bastion ip>`.
   On loopback every connection would otherwise come from 127.0.0.1, bastion-forwarded or not, so
   the bastion daemon runs with a tiny `LD_PRELOAD` shim (compiled here with `cc`) that binds its
@@ -39,16 +51,21 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SSHD = "/usr/sbin/sshd"
+SUDOERS_DIR = Path("/etc/sudoers.d")
+# Variables the node's sessions carry (sshd SetEnv) that scripts under sudo still need.
+_SUDO_KEEP = "GPUFLEET_NODE GPUFLEET_NODE_DIR PATH"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 START_TIMEOUT_S = 20.0
 
@@ -98,13 +115,36 @@ class Daemon:
     log: Path
     extra_config: str = ""
     process: subprocess.Popen[bytes] | None = None
+    world: Path | None = None  # the node's folders the login user can reach (nodes only)
 
     @property
     def host_key(self) -> Path:
         return self.folder / "host_ed25519"
 
+    @property
+    def home(self) -> Path:
+        """The node's `$HOME` (its sessions' ~/.bashrc and ~/bin)."""
+        assert self.world is not None, "the bastion has no node folders"
+        return self.world / "home"
+
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@dataclass
+class LoginUser:
+    """The account every daemon accepts; `created` only for a per-fleet user made here."""
+
+    name: str
+    home: Path
+    created: bool = False
+    sudoers: Path | None = None
+
+    @property
+    def sudo(self) -> bool:
+        """Whether `sudo -n` works for this user without a password."""
+        root_sudo = self.name == "root" and shutil.which("sudo") is not None
+        return self.sudoers is not None or root_sudo
 
 
 @dataclass
@@ -116,6 +156,8 @@ class Fleet:
     bastion: Daemon
     nodes: list[Daemon]
     isolated: bool
+    login: LoginUser
+    world: Path  # folders the login user reaches: its home, node folders, shared test data
     _shim: Path | None = None
     _started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -127,7 +169,27 @@ class Fleet:
         raise KeyError(name)
 
     def node_dir(self, name: str) -> Path:
-        return self.node(name).folder / "root"
+        """`$GPUFLEET_NODE_DIR` of node `name`: where its scripts write their markers."""
+        world = self.node(name).world
+        assert world is not None
+        return world / "root"
+
+    @property
+    def home(self) -> Path:
+        """The login user's home: where sessions start (scripts' `.gpufleet/` lands here)."""
+        return self.login.home
+
+    def shared_dir(self, name: str) -> Path:
+        """A new folder that every node's sessions can read and write (test data, fakes)."""
+        path = self.world / "shared" / name
+        path.mkdir(parents=True)
+        _give(path, self.login)
+        return path
+
+    def give(self, *paths: Path) -> None:
+        """Hand files written by the test (as root) under the world folder to the login user."""
+        for path in paths:
+            _give(path, self.login, recursive=True)
 
     def write_inventory(
         self,
@@ -178,7 +240,13 @@ class Fleet:
             return f.read().decode(errors="replace")
 
     def stop(self) -> None:
-        """Terminate exactly the daemons this fleet started, then reap them."""
+        """Terminate exactly the daemons this fleet started, reap them, then remove the
+        per-fleet user, its sudoers drop-in and the world folder."""
+        self._stop_daemons()
+        _remove_login(self.login)
+        shutil.rmtree(self.world, ignore_errors=True)
+
+    def _stop_daemons(self) -> None:
         for proc in self._started:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -198,20 +266,48 @@ def start_fleet(
     node_config: str = "",
     max_startups: int = 400,
     bastion_log_level: str = "DEBUG2",
+    login: str = "opc",
 ) -> Fleet:
     """Start a bastion and `nodes` node daemons under folder `root` (created). The bastion
     logs at DEBUG2 by default so tests can count its tunnels (`max_open_tunnels`);
-    benchmarks pass "INFO"."""
+    benchmarks pass "INFO". `login`: base name of the per-fleet unprivileged sudo user
+    ("opc", "ubuntu"), or "self" for the user running the tests."""
     if not sshd_available():
         raise FleetError(f"{SSHD} or ssh-keygen not found (apt-get install openssh-server)")
     if nodes > 250 * 200:
         raise FleetError("too many nodes for one loopback /16")
     root.mkdir(parents=True, exist_ok=True)
     _ensure_privsep_dir()
-    user = getpass.getuser()
+    world = Path(tempfile.mkdtemp(prefix="gpufleet-world-"))
+    world.chmod(0o711)
+    try:
+        account = _make_login(login, world)
+    except BaseException:
+        shutil.rmtree(world, ignore_errors=True)
+        raise
+    try:
+        return _start(root, nodes, node_config, max_startups, bastion_log_level, account, world)
+    except BaseException:
+        _remove_login(account)
+        shutil.rmtree(world, ignore_errors=True)
+        raise
+
+
+def _start(
+    root: Path,
+    nodes: int,
+    node_config: str,
+    max_startups: int,
+    bastion_log_level: str,
+    account: LoginUser,
+    world: Path,
+) -> Fleet:
+    user = account.name
     user_key = root / "id_ed25519"
     _keygen(user_key)
-    (root / "authorized_keys").write_text(Path(f"{user_key}.pub").read_text())
+    authorized = world / "authorized_keys"  # sshd reads it as the login user
+    authorized.write_text(Path(f"{user_key}.pub").read_text())
+    authorized.chmod(0o644)
 
     s, t = random.randint(100, 250), random.randint(0, 200)
     bastion = _daemon(root, "bastion", f"127.{s}.{t}.1")
@@ -220,18 +316,20 @@ def start_fleet(
         for i in range(nodes)
     ]
     shim = _compile_shim(root)
-    common = _common_config(root, max_startups)
+    common = _common_config(authorized, max_startups)
     bastion.extra_config = common + f"AllowTcpForwarding yes\nLogLevel {bastion_log_level}\n"
     for d in node_daemons:
-        (d.folder / "root").mkdir()
-        (d.folder / "home").mkdir()
+        d.world = world / d.name
+        for sub in ("", "root", "home"):
+            (d.world / sub).mkdir(exist_ok=True)
+            _give(d.world / sub, account)
         allow = f"AllowUsers {user}@{bastion.address}\n" if shim else ""
         d.extra_config = (
             common
             + allow
             + "AllowTcpForwarding no\nLogLevel VERBOSE\n"
-            + f"SetEnv GPUFLEET_NODE={d.name} GPUFLEET_NODE_DIR={d.folder / 'root'} "
-            f"HOME={d.folder / 'home'}\n" + node_config
+            + f"SetEnv GPUFLEET_NODE={d.name} GPUFLEET_NODE_DIR={d.world / 'root'} "
+            f"GPUFLEET_LOCK_DIR={d.world} HOME={d.home}\n" + node_config
         )
     for d in [bastion, *node_daemons]:
         _keygen(d.host_key)
@@ -239,7 +337,10 @@ def start_fleet(
 
     known_hosts = root / "known_hosts"
     known_hosts.write_text("".join(_known_hosts_line(d) for d in [bastion, *node_daemons]))
-    fleet = Fleet(root, user, user_key, known_hosts, bastion, node_daemons, shim is not None, shim)
+    fleet = Fleet(
+        root, user, user_key, known_hosts, bastion, node_daemons, shim is not None, account, world
+    )
+    fleet._shim = shim
     try:
         bastion_env = dict(os.environ)
         if shim:
@@ -249,7 +350,7 @@ def start_fleet(
             fleet._started.append(_spawn(d, env=None))
         _wait_listening([bastion, *node_daemons])
     except BaseException:
-        fleet.stop()
+        fleet._stop_daemons()
         raise
     return fleet
 
@@ -287,9 +388,9 @@ def _daemon(root: Path, name: str, address: str) -> Daemon:
     )
 
 
-def _common_config(root: Path, max_startups: int) -> str:
+def _common_config(authorized_keys: Path, max_startups: int) -> str:
     return (
-        f"AuthorizedKeysFile {root / 'authorized_keys'}\n"
+        f"AuthorizedKeysFile {authorized_keys}\n"
         "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
         "UseDNS no\nPrintMotd no\nPrintLastLog no\nX11Forwarding no\n"
@@ -373,3 +474,145 @@ def max_open_tunnels(bastion_log: str) -> int:
 
 def accepted_logins(log: str) -> int:
     return log.count("Accepted publickey")
+
+
+def _stat_fields(pid: str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # "pid (comm) state ppid pgrp ..." -- comm may hold spaces and parentheses
+    return [
+        pid,
+        text[text.index("(") + 1 : text.rindex(")")],
+        *text[text.rindex(")") + 2 :].split(),
+    ]
+
+
+def session_pids(daemon: Daemon) -> list[int]:
+    """PIDs of the sshd processes serving `daemon`'s connections (descendants of the listener
+    this module started, named sshd), for tests that cut a connection the way a crash would."""
+    if daemon.process is None:
+        return []
+    children: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat_fields(entry.name)) is not None:
+            children.setdefault(int(fields[3]), []).append((int(fields[0]), fields[1]))
+    found, todo = [], [daemon.process.pid]
+    while todo:
+        for pid, comm in children.get(todo.pop(), []):
+            if comm == "sshd":
+                found.append(pid)
+                todo.append(pid)
+    return found
+
+
+def process_group_alive(pgid: int) -> bool:
+    """Whether any process of process group `pgid` still exists (zombies count as gone)."""
+    for entry in Path("/proc").iterdir():
+        fields = _stat_fields(entry.name) if entry.name.isdigit() else None
+        if fields is not None and int(fields[4]) == pgid and fields[2] != "Z":
+            return True
+    return False
+
+
+# ---- the login user ------------------------------------------------------------------------
+
+
+def _make_login(login: str, world: Path) -> LoginUser:
+    if login == "self" or os.geteuid() != 0:
+        # Not root: no useradd; the fleet logs in as whoever runs the tests.
+        name = getpass.getuser()
+        return LoginUser(name, Path(os.path.expanduser("~")))
+    if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", login):
+        raise FleetError(f"login base name must be a short lower-case word, got {login!r}")
+    name = f"{login}-{secrets.token_hex(3)}"
+    home = world / "home"
+    # -p '*': no password can match, yet the account is not "locked" in sshd's eyes ('!').
+    _retry_locked(
+        ["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/bash",
+         "--user-group", "--password", "*", name]
+    )  # fmt: skip
+    account = LoginUser(name, home, created=True)
+    home.mkdir()
+    _give(home, account)
+    if shutil.which("sudo") is not None and shutil.which("visudo") is not None:
+        account.sudoers = _write_sudoers(name)
+    return account
+
+
+def _write_sudoers(name: str) -> Path:
+    final = SUDOERS_DIR / f"gpufleet-test-{name}"
+    text = (
+        f"# gpufleet test fleet user, removed when its fleet stops\n"
+        f'Defaults:{name} env_keep += "{_SUDO_KEEP}", !secure_path\n'
+        f"{name} ALL=(ALL) NOPASSWD: ALL\n"
+    )
+    # A name with a dot is ignored by sudo's @includedir: write there, check, then rename.
+    tmp = SUDOERS_DIR / f".gpufleet-test-{name}.tmp"
+    tmp.write_text(text)
+    tmp.chmod(0o440)
+    check = subprocess.run(["visudo", "-cqf", str(tmp)], capture_output=True, text=True)
+    if check.returncode != 0:
+        tmp.unlink()
+        raise FleetError(f"sudoers drop-in refused by visudo: {check.stderr or check.stdout}")
+    tmp.rename(final)
+    return final
+
+
+def _remove_login(account: LoginUser) -> None:
+    if account.sudoers is not None:
+        account.sudoers.unlink(missing_ok=True)
+        account.sudoers = None
+    if not account.created:
+        return
+    _end_processes_of(account.name)
+    _retry_locked(["userdel", account.name], missing_ok=True)
+    account.created = False
+
+
+def _end_processes_of(name: str) -> None:
+    """Kill, by PID, what the per-fleet user still runs (a test's leftovers): only this fleet
+    ever logs in as it."""
+    import pwd
+
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and proc.stat().st_uid == uid:
+                    left.append(int(proc.name))
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except OSError:
+                pass
+        if not left:
+            return
+        time.sleep(0.05)
+
+
+def _retry_locked(cmd: list[str], *, missing_ok: bool = False) -> None:
+    # useradd/userdel lock /etc/passwd; concurrent test runs may hold it for a moment.
+    for attempt in range(50):
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        if missing_ok and done.returncode == 6:  # userdel: user does not exist
+            return
+        busy = ("lock", "currently used by process")
+        if not any(b in (done.stderr or "").lower() for b in busy) or attempt == 49:
+            raise FleetError(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+        time.sleep(0.1 + random.random() * 0.2)
+
+
+def _give(path: Path, account: LoginUser, *, recursive: bool = False) -> None:
+    if not account.created:
+        return
+    shutil.chown(path, account.name, account.name)
+    if recursive and path.is_dir():
+        for child in path.rglob("*"):
+            shutil.chown(child, account.name, account.name)

@@ -22,10 +22,10 @@ from bootstrap.runner.command_line import (
     execute,
     fleet_options,
     load_selection,
+    retry_selection,
     split_names,
 )
 from bootstrap.runner.jobs import ScriptJob
-from bootstrap.runner.run_dir import load_previous, nodes_to_retry
 
 SCRIPT_NAME = "bootstrap.sh"
 
@@ -72,16 +72,7 @@ def command(
     previous_params: dict[str, Any] = {}
     limit = split_names(opts.limit, "--limit")
     if retry_failed:
-        try:
-            previous = load_previous(opts.logs_dir, retry_failed)
-        except ValueError as exc:
-            bad_input(str(exc))
-        retry = nodes_to_retry(previous)
-        if not retry:
-            click.echo(f"nothing to retry: every node of run {retry_failed} ended ok or changed")
-            raise click.exceptions.Exit(0)
-        limit = [n for n in retry if limit is None or n in limit]
-        previous_params = previous.params
+        limit, previous_params = retry_selection(opts, retry_failed, limit, "bootstrap")
         if script is None and rendered is None:
             script = _path_or_none(previous_params.get("script"))
             rendered = _path_or_none(previous_params.get("rendered"))

@@ -4,14 +4,16 @@ The stack exports (the contract with `infra/`):
 
     {"bastion_public_ip": "203.0.113.10", "ssh_user": "opc",
      "pools": {"train": {"shape": "BM.GPU.H100.8", "nodes_requested": 64, "spares": 2,
-                         "gpu_power_cap_w": 500,
+                         "gpu_power_cap_w": 500, "ssh_user": "ubuntu",
                          "nodes": [{"name": "train-0001", "private_ip": "10.0.1.17"}]}}}
 
 and this returns the inventory JSON shape of `bootstrap.inventory.load` (nodes sorted by pool
 then name, so the same stack always gives the same file). `nodes_requested`/`spares` (optional:
 older stacks lack them) are carried into the inventory's `pools`, so exports can keep the N best
 of the N + k launched; so is `gpu_power_cap_w` when the pool sets one (null or absent: no cap),
-so `gpufleet health` can check every GPU enforces it. Problems are reported all at once as an
+so `gpufleet health` can check every GPU enforces it. A pool's `ssh_user` (its image's default
+user: "ubuntu" on Canonical images, "opc" on Oracle Linux) becomes its nodes' `user`; the
+top-level `ssh_user` is the bastion's and the default. Problems are reported all at once as an
 `InventoryError`.
 """
 
@@ -72,6 +74,7 @@ def stack_output_to_inventory(
             problems.append(f"{where}: must be an object with 'shape' and a 'nodes' list")
             continue
         shape = text(where, pool, "shape")
+        pool_user = text(where, pool, "ssh_user") if "ssh_user" in pool else None
         entry = (_pool_size(where, pool, problems) or {}) | _power_cap(where, pool, problems)
         if entry:
             pool_entries[pool_name] = entry
@@ -82,6 +85,8 @@ def stack_output_to_inventory(
                 continue
             name, ip = text(node_where, raw, "name"), text(node_where, raw, "private_ip")
             node = {"name": name, "host": ip, "port": 22, "pool": pool_name, "shape": shape}
+            if pool_user and pool_user != user:
+                node["user"] = pool_user
             if isinstance(raw.get("id"), str) and raw["id"]:
                 node["instance_id"] = raw["id"]  # the program exports each node's OCID as "id"
             nodes.append(node)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ from bootstrap.results import RunReport, exit_code
 from bootstrap.runner.fleet_run import run_fleet
 from bootstrap.runner.jobs import Job
 from bootstrap.runner.progress import LiveProgress, print_recap
+from bootstrap.runner.run_dir import load_previous, nodes_to_retry
 from bootstrap.runner.settings import DEFAULT_CONCURRENCY, RunSettings
 from bootstrap.runner.setup import SetupError, build_connector, select_inventory
+from bootstrap.runner.shell_view import print_outputs
 from bootstrap.ssh.settings import Timeouts
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,7 +139,10 @@ def execute(
     params: dict[str, Any],
     retry_of: str | None = None,
     upload: str = "stdin",
+    show_output: bool = False,
 ) -> int:
+    """Run the jobs with the progress bar, then print (unless --json) each node's output
+    grouped when `show_output`, the recap, and where the run's logs are."""
     try:
         settings = RunSettings(
             concurrency=opts.concurrency,
@@ -170,10 +176,42 @@ def execute(
             retry_of=retry_of,
             progress=progress,
         )
-    print_recap(report, out, inventory.pool_sizes)
+    if show_output and not opts.as_json:
+        print_outputs(report.results, out)
+    print_recap(report, out, inventory.pool_sizes, retry_command=_retry_command(opts, report))
+    err.print(f"Logs: {opts.logs_dir / report.run_id}/ (<node>.log, results.json)", soft_wrap=True)
     if opts.as_json:
         sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
     return run_exit_code(report)
+
+
+def _retry_command(opts: FleetOptions, report: RunReport) -> str:
+    words = ["gpufleet", report.kind, "--inventory", str(opts.inventory_path)]
+    if opts.logs_dir != Path("logs"):
+        words += ["--logs", str(opts.logs_dir)]
+    return shlex.join([*words, "--retry-failed", report.run_id])
+
+
+def retry_selection(
+    opts: FleetOptions, run_id: str, limit: list[str] | None, kind: str
+) -> tuple[list[str], dict[str, Any]]:
+    """The nodes of run `run_id` to run again (within `limit`) and that run's parameters.
+    Exits 0 saying so when every node of it ended ok or changed; bad input (exit 2) when the
+    run is missing or was of another kind."""
+    try:
+        previous = load_previous(opts.logs_dir, run_id)
+    except ValueError as exc:
+        bad_input(str(exc))
+    if previous.kind != kind:
+        bad_input(
+            f"run {run_id} was a `gpufleet {previous.kind}` run; retry it with "
+            f"`gpufleet {previous.kind} --retry-failed {run_id}`"
+        )
+    retry = nodes_to_retry(previous)
+    if not retry:
+        click.echo(f"nothing to retry: every node of run {run_id} ended ok or changed")
+        raise click.exceptions.Exit(0)
+    return [n for n in retry if limit is None or n in limit], previous.params
 
 
 def run_exit_code(report: RunReport) -> int:

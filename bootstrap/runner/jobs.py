@@ -5,15 +5,17 @@ How the script travels — measured with `benchmarks/fanout.py` (2-core box, 200
 nodes behind a bastion, 60 KB script, concurrency 64, median of 3): stdin 8.6 s wall and
 17.1 ms client CPU per node; SFTP 9.8 s and 23.4 ms. So stdin is the default:
 
-* `stdin` (default): one exec channel that writes stdin to a temp file, checks its size
-  (a cut connection never leaves a truncated script to run), chmod 0700, renames it into
-  place, runs it. One channel, no sftp-server process on the node.
+* `stdin` (default): one exec channel that writes the first bytes of stdin to a temp file,
+  checks its size (a cut connection never leaves a truncated script to run), chmod 0700,
+  renames it into place, runs it. One channel, no sftp-server process on the node.
 * `sftp`: the SFTP subsystem writes a temp file, chmod 0700, posix-rename; then an exec
   channel runs it. Same atomicity, one more channel and one more process per node, and more
   client CPU.
 
-Either way the script is run as `<sudo> timeout -k 10 <seconds left> <path> <args>`, so a hung
-script dies on the node at its deadline too, and the file is removed afterwards.
+Either way the script (like an ad-hoc command) runs supervised
+(`bootstrap.runner.remote_command`): wholly under sudo, under the node's job lock, in its own
+process group stopped at the node-side deadline or when the client goes away; the file is
+removed afterwards.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Protocol
 
 from bootstrap.inventory.model import Node
 from bootstrap.runner.node_output import NodeOutput
+from bootstrap.runner.remote_command import supervised
 from bootstrap.runner.settings import RunSettings
 from bootstrap.ssh.connection import NodeConnection
 
@@ -74,24 +77,39 @@ class ScriptJob:
             prologue = ""
         else:
             stdin = self.script
+            # head -c reads exactly the script's bytes: stdin stays open afterwards (the
+            # supervisor watches it to notice the client going away).
             prologue = (
                 f"umask 077 && mkdir -p {shlex.quote(settings.remote_dir)} && "
                 f"t={final}.tmp-$$ && "
-                f'{{ cat > "$t" && [ "$(wc -c < "$t")" -eq {len(self.script)} ] && '
+                f'{{ head -c {len(self.script)} > "$t" && '
+                f'[ "$(wc -c < "$t")" -eq {len(self.script)} ] && '
                 f'chmod 700 "$t" && mv -f -- "$t" {final}; }} || '
                 f'{{ rm -f -- "$t"; echo "gpufleet: the script upload was incomplete" >&2; '
                 f"exit {UPLOAD_FAILED_EXIT}; }}\n"
             )
-        seconds = max(1, math.ceil(deadline - time.monotonic()))
-        args = " ".join(shlex.quote(a) for a in self.args)
-        run = f"{settings.sudo} timeout -k 10 {seconds} {final} {args}".strip()
+        body = " ".join(["exec", final, *(shlex.quote(a) for a in self.args)])
+        run = supervised(
+            body,
+            sudo=settings.sudo,
+            seconds=_seconds_left(deadline),
+            lock_wait=_lock_wait(settings, deadline),
+        )
         command = f"{prologue}{run}\nrc=$?; rm -f -- {final}; exit $rc"
-        return conn.exec(command, stdin=stdin, on_line=output.on_line, deadline=deadline, stop=stop)
+        return conn.exec(
+            command,
+            stdin=stdin,
+            on_line=output.on_line,
+            deadline=deadline,
+            stop=stop,
+            send_eof=False,
+        )
 
 
 @dataclass(frozen=True)
 class CommandJob:
-    """An ad-hoc command line, passed to the login shell as ssh does; `sudo` prefixes it.
+    """An ad-hoc command line, run by bash as ssh would hand it to the login shell; with
+    `sudo` all of it runs under sudo (`a; b` runs both as root).
     With `capture` (a list), every stdout line is also appended to it: the runner's result
     keeps only a tail, callers that parse the whole output (health facts) pass a list."""
 
@@ -110,14 +128,27 @@ class CommandJob:
         deadline: float,
         stop: threading.Event,
     ) -> int:
-        command = f"{settings.sudo} {self.command}".strip() if self.sudo else self.command
+        command = supervised(
+            self.command,
+            sudo=settings.sudo if self.sudo else "",
+            seconds=_seconds_left(deadline),
+            lock_wait=_lock_wait(settings, deadline),
+        )
         capture = self.capture
-        if capture is None:
-            return conn.exec(command, on_line=output.on_line, deadline=deadline, stop=stop)
+        on_line = output.on_line
+        if capture is not None:
 
-        def on_line(stream: str, line: str) -> None:
-            output.on_line(stream, line)
-            if stream == "out":
-                capture.append(line)
+            def on_line(stream: str, line: str) -> None:
+                output.on_line(stream, line)
+                if stream == "out":
+                    capture.append(line)
 
-        return conn.exec(command, on_line=on_line, deadline=deadline, stop=stop)
+        return conn.exec(command, on_line=on_line, deadline=deadline, stop=stop, send_eof=False)
+
+
+def _seconds_left(deadline: float) -> int:
+    return max(1, math.ceil(deadline - time.monotonic()))
+
+
+def _lock_wait(settings: RunSettings, deadline: float) -> int:
+    return max(0, min(math.ceil(settings.lock_wait), math.floor(deadline - time.monotonic())))

@@ -40,7 +40,9 @@ def run_node(
 ) -> NodeResult:
     started_at, t0 = time.time(), time.monotonic()
     log_path = run_dir / f"{node.name}.log"
-    output = NodeOutput(log_path, tail_lines=settings.tail_lines)
+    output = NodeOutput(
+        log_path, tail_lines=settings.tail_lines, max_log_bytes=settings.max_log_bytes
+    )
     try:
         outcome = _run(node, job, connector, settings, run_id, output, t0, stop)
     except Exception as exc:  # a bug in gpufleet must still give this node a verdict
@@ -112,29 +114,40 @@ def _run(
                 message=str(exc),
                 attempts=conn.attempts,
             )
-    return _judge(code, output.steps, node.name, conn.attempts)
+    return _judge(code, output, node.name, conn.attempts)
 
 
 def _first_failed(steps: list[StepResult]) -> str | None:
     return next((s.step for s in steps if s.status is Status.FAILED), None)
 
 
-def _judge(code: int, steps: list[StepResult], name: str, attempts: int) -> _Outcome:
+# What the node's supervisor reported (`bootstrap.runner.remote_command`) -> error category.
+_EVENT_CATEGORY = {"locked": "locked", "deadline": "timeout", "signal": "signal"}
+
+
+def _judge(code: int, output: NodeOutput, name: str, attempts: int) -> _Outcome:
+    steps = output.steps
     failed = next((s for s in steps if s.status is Status.FAILED), None)
     if code == 0 and failed is None:
         changed = any(s.status is Status.CHANGED for s in steps)
         return _Outcome(Status.CHANGED if changed else Status.OK, exit_code=0, attempts=attempts)
-    if failed is not None:
+    category = "command"
+    if output.event is not None:
+        what, text = output.event
+        category = _EVENT_CATEGORY[what]
+        message = f"{name}: {text}"
+    elif failed is not None:
         message = f"{name}: step {failed.step} failed: {failed.message} (exit code {code})"
     elif code == -1:
-        message = f"{name}: killed by a signal before reporting an exit status"
+        category = "signal"
+        message = f"{name}: the remote shell was killed by a signal before reporting an exit status"
     else:
         message = f"{name}: exit code {code}"
     return _Outcome(
         Status.FAILED,
         exit_code=code,
         failed_step=failed.step if failed else None,
-        category="command",
+        category=category,
         message=message,
         attempts=attempts,
     )

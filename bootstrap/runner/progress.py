@@ -91,9 +91,14 @@ class LiveProgress:
 
 
 def print_recap(
-    report: RunReport, console: Console, sizes: Mapping[str, Any] | None = None
+    report: RunReport,
+    console: Console,
+    sizes: Mapping[str, Any] | None = None,
+    *,
+    retry_command: str | None = None,
 ) -> None:
-    """The recap table; `sizes` (pool -> PoolSize) adds what the stack launched, "N + k"."""
+    """The recap table; `sizes` (pool -> PoolSize) adds what the stack launched, "N + k";
+    `retry_command` (a command line that exists) is suggested when some nodes need a rerun."""
     table = Table(title=f"Recap of run {report.run_id}")
     table.add_column("pool")
     if sizes:
@@ -133,5 +138,5 @@ def print_recap(
         console.print(f"[red]Stopped starting nodes: {report.aborted}")
     if report.interrupted:
         console.print("[red]Interrupted (Ctrl-C): results so far were written.")
-    if problems:
-        console.print(f"Re-run only these nodes: --retry-failed {report.run_id}")
+    if problems and retry_command:
+        console.print(f"Re-run only these nodes: {retry_command}", soft_wrap=True)

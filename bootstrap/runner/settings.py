@@ -21,6 +21,10 @@ class RunSettings:
     upload: Literal["stdin", "sftp"] = "stdin"
     remote_dir: str = ".gpufleet"
     tail_lines: int = 20
+    max_log_bytes: int = 32 * 1024 * 1024  # per node log; then a marker and the last lines
+    # Seconds a job waits for the node's job lock (another gpufleet job running or being
+    # stopped there) before it refuses; covers the 10 s + 5 s a stopped job may take to die.
+    lock_wait: float = 20.0
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:

@@ -10,6 +10,7 @@ retries of connect-class errors only); `NodeConnection` runs commands and upload
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 import uuid
@@ -19,14 +20,27 @@ from typing import Any
 
 import paramiko
 
-from bootstrap.ssh.errors import CommandError, ConnectError, SshError, SshTimeoutError
+from bootstrap.ssh.errors import (
+    BastionLostError,
+    CommandError,
+    ConnectError,
+    ConnectionLostError,
+    SshError,
+    SshTimeoutError,
+)
 from bootstrap.ssh.handshake import Endpoint, handshake, stop_transport
 from bootstrap.ssh.known_hosts import KnownHosts
+from bootstrap.ssh.line_split import LineSplitter
 from bootstrap.ssh.settings import RetryPolicy, Timeouts
 from bootstrap.ssh.tunnel import BastionPool, NoCloseSocket, close_tunnel, direct_socket
 
 OnLine = Callable[[str, str], None]  # (stream "out" | "err", line without newline)
 _READ_CHUNK = 32768
+
+# paramiko logs a failed handshake at ERROR with a Python traceback; with no handler set up,
+# logging's last resort prints it on the operator's terminal. Every failure reaches the
+# operator as a classified error instead, so its own log lines go nowhere.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 class Connector:
@@ -63,7 +77,7 @@ class Connector:
         while True:
             attempt += 1
             try:
-                conn = self._connect_once(node)
+                conn = self._connect_once(node, deadline)
                 conn.attempts = attempt
                 return conn
             except SshError as exc:
@@ -82,18 +96,20 @@ class Connector:
         if self.bastion is not None:
             self.bastion.close()
 
-    def _connect_once(self, node: Endpoint) -> NodeConnection:
+    def _connect_once(self, node: Endpoint, deadline: float | None = None) -> NodeConnection:
+        # Every wait (TCP, channel, banner, key exchange, auth) ends by the node's deadline.
+        timeouts = self.timeouts.within(node.name, deadline)
         if self.bastion is None:
-            sock = direct_socket(node, self.timeouts.connect)
+            sock = direct_socket(node, timeouts.connect)
             try:
-                transport = self._handshake(sock, node)
+                transport = self._handshake(sock, node, timeouts)
             except BaseException:
                 sock.close()
                 raise
             return NodeConnection(node, transport, sock, None)
-        channel = self.bastion.open_channel(node, self.timeouts.connect)
+        channel = self.bastion.open_channel(node, timeouts.connect)
         try:
-            transport = self._handshake(NoCloseSocket(channel), node)
+            transport = self._handshake(NoCloseSocket(channel), node, timeouts)
         except BaseException:
             channel.close()
             raise
@@ -107,9 +123,15 @@ class Connector:
             sock.close()
             raise
 
-    def _handshake(self, sock: Any, endpoint: Endpoint) -> paramiko.Transport:
+    def _handshake(
+        self, sock: Any, endpoint: Endpoint, timeouts: Timeouts | None = None
+    ) -> paramiko.Transport:
         return handshake(
-            sock, endpoint, keys=self.keys, known_hosts=self.known_hosts, timeouts=self.timeouts
+            sock,
+            endpoint,
+            keys=self.keys,
+            known_hosts=self.known_hosts,
+            timeouts=timeouts or self.timeouts,
         )
 
 
@@ -153,10 +175,13 @@ class NodeConnection:
         stdin: bytes | None = None,
         deadline: float | None = None,
         stop: threading.Event | None = None,
+        send_eof: bool = True,
     ) -> int:
-        """Run `command`, send `stdin` then EOF, stream its output lines to `on_line` until
-        both streams end, then return the exit status (-1 when killed by a signal).
-        Raises SshTimeoutError past `deadline`, CommandError when stopped or cut off."""
+        """Run `command`, send `stdin` (then EOF unless `send_eof` is False: a supervised job
+        watches its stdin to notice the client going away), stream its output lines to
+        `on_line` until both streams end, then return the exit status (-1 when killed by a
+        signal). Raises SshTimeoutError past `deadline`, CommandError when stopped or cut
+        off; either way the channel is closed, which a supervised job takes as its stop."""
         name = self.endpoint.name
         try:
             chan = self.transport.open_session(timeout=_remaining(deadline, 30.0))
@@ -168,23 +193,46 @@ class NodeConnection:
                 chan.settimeout(_remaining(deadline, None))
                 chan.sendall(stdin)
                 chan.settimeout(None)
-            chan.shutdown_write()
+            if send_eof:
+                chan.shutdown_write()
             _drain(chan, on_line, deadline, stop, name, command)
             if not chan.status_event.wait(_remaining(deadline, 30.0)):
                 raise SshTimeoutError(name, "no exit status after the output ended")
+            if chan.exit_status == -1 and not self.transport.is_active():
+                raise ConnectionLostError(name, "closed before the exit status", command=command)
             return chan.recv_exit_status()
         except TimeoutError:
-            _send_signal(chan, "TERM")
             raise SshTimeoutError(name, "deadline exceeded while sending input") from None
-        except (SshTimeoutError, CommandError):
-            _send_signal(chan, "TERM")
-            raise
+        except ConnectionLostError as exc:
+            raise self._lost(exc.message, command) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
-            raise CommandError(
-                name, f"connection lost while running: {exc}", command=command
-            ) from None
+            raise self._lost(str(exc), command) from None
         finally:
             chan.close()
+
+    def _lost(self, what: str, command: str) -> ConnectionLostError:
+        """The connection died mid-run: say whether the bastion's went first."""
+        name = self.endpoint.name
+        outer = self._tunnel.get_transport() if self._tunnel is not None else None
+        if outer is not None:
+            outer.join(0.5)  # a dead bastion transport's thread ends right after its channels
+            if not outer.is_active():
+                return BastionLostError(
+                    name,
+                    f"the bastion connection was lost while running ({what}); every node in "
+                    "flight through it stopped, and their jobs are stopped on the nodes",
+                    command=command,
+                    remedy="check the bastion (is it up? its sshd log, MaxSessions), then "
+                    "retry the failed nodes",
+                )
+        return ConnectionLostError(
+            name,
+            f"the connection to the node dropped while running ({what}); the job may have "
+            "partly run and is stopped on the node when its sshd notices",
+            command=command,
+            remedy="check that the node is up and its sshd running (journalctl -u sshd), "
+            "then retry it",
+        )
 
     def upload_sftp(
         self, data: bytes, path: str, *, mode: int = 0o700, deadline: float | None = None
@@ -239,22 +287,16 @@ def _drain(
     wake = threading.Event()
     chan.in_buffer.set_event(wake)
     chan.in_stderr_buffer.set_event(wake)
-    partial = {"out": b"", "err": b""}
-
-    def emit(stream: str, data: bytes) -> None:
-        lines = (partial[stream] + data).split(b"\n")
-        partial[stream] = lines.pop()
-        for line in lines:
-            on_line(stream, line.decode("utf-8", "replace").rstrip("\r"))
+    out, err = LineSplitter("out", on_line), LineSplitter("err", on_line)
 
     while True:
         wake.clear()
         busy = False
         while chan.recv_ready():
-            emit("out", chan.recv(_READ_CHUNK))
+            out.feed(chan.recv(_READ_CHUNK))
             busy = True
         while chan.recv_stderr_ready():
-            emit("err", chan.recv_stderr(_READ_CHUNK))
+            err.feed(chan.recv_stderr(_READ_CHUNK))
             busy = True
         if busy:
             continue
@@ -267,30 +309,12 @@ def _drain(
         if deadline is not None and time.monotonic() >= deadline:
             raise SshTimeoutError(
                 name,
-                "deadline exceeded while running; the session was closed and the command "
-                "signalled to stop",
+                "deadline exceeded while running; the session was closed, which stops the "
+                "job's process group on the node",
                 remedy="raise the deadline, or find what hangs in the node's log",
             )
         if not chan.get_transport().is_active():
-            raise CommandError(name, "connection lost while running", command=command)
+            raise ConnectionLostError(name, "transport closed", command=command)
         wake.wait(0.5 if deadline is None else max(0.0, min(0.5, deadline - time.monotonic())))
-    for stream, rest in partial.items():
-        if rest:
-            on_line(stream, rest.decode("utf-8", "replace").rstrip("\r"))
-
-
-def _send_signal(chan: paramiko.Channel, signal_name: str) -> None:
-    """Best effort RFC 4254 "signal" request (OpenSSH >= 7.9 delivers it to the command);
-    paramiko has no public API for it."""
-    if chan.closed or not chan.active:
-        return
-    try:
-        m = paramiko.Message()
-        m.add_byte(bytes([98]))  # SSH_MSG_CHANNEL_REQUEST
-        m.add_int(chan.remote_chanid)
-        m.add_string("signal")
-        m.add_boolean(False)
-        m.add_string(signal_name)
-        chan.get_transport()._send_user_message(m)  # type: ignore[attr-defined]
-    except Exception:
-        pass
+    out.close()
+    err.close()

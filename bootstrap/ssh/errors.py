@@ -11,6 +11,14 @@
     │   ├── UnknownHostKeyError   key not in known_hosts (strict mode)
     │   └── ChangedHostKeyError   key differs from known_hosts — always refused
     └── CommandError              "command"   the remote command failed/aborted — never re-run
+        └── ConnectionLostError   "connection-lost"  the node's connection dropped mid-run
+            └── BastionLostError  "bastion-lost"     ... because the bastion's went first
+
+While a job runs, what ended it is told apart so the operator looks in the right place: a
+dropped node connection (the node, its sshd), a lost bastion (every node in flight fails at
+once: look at the bastion, not at 50 nodes), the deadline (`SshTimeoutError`), and a remote
+signal, which is not an SSH error: the node reports it (`bootstrap.runner.remote_command`) and
+the runner files it under category "signal".
 
 Only `retryable` errors are retried, and only before anything ran on the node (the connect
 step); a script is never re-run automatically. `str(error)` is one line:
@@ -90,3 +98,11 @@ class CommandError(SshError):
         self.exit_code = exit_code
         self.tail = tail or []
         super().__init__(node, message, remedy)
+
+
+class ConnectionLostError(CommandError):
+    category = "connection-lost"
+
+
+class BastionLostError(ConnectionLostError):
+    category = "bastion-lost"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,7 @@ def _prefer_known_key_types(transport: paramiko.Transport, known: list[str]) -> 
 
 def _negotiate(transport: paramiko.Transport, endpoint: Endpoint, timeouts: Timeouts) -> None:
     done = threading.Event()
+    started = time.monotonic()
     try:
         transport.start_client(event=done)
     except paramiko.SSHException as exc:
@@ -92,12 +94,18 @@ def _negotiate(transport: paramiko.Transport, endpoint: Endpoint, timeouts: Time
         )
     if not transport.is_active() or transport.get_remote_server_key() is None:
         failure = transport.get_exception() or paramiko.SSHException("negotiation failed")
-        raise _classify(endpoint, failure)
+        # paramiko words a banner timeout "Error reading SSH protocol banner" with an empty
+        # reason, as it does EOF: the time it took tells them apart.
+        waited = time.monotonic() - started >= timeouts.banner * 0.9
+        raise _classify(endpoint, failure, banner_timed_out=waited)
 
 
-def _classify(endpoint: Endpoint, exc: BaseException) -> SshError:
+def _classify(
+    endpoint: Endpoint, exc: BaseException, *, banner_timed_out: bool = False
+) -> SshError:
     text = str(exc) or type(exc).__name__
-    if "banner" in text.lower() and "timeout" in text.lower():
+    banner = "banner" in text.lower()
+    if banner and ("timeout" in text.lower() or banner_timed_out):
         return SshTimeoutError(
             endpoint.name,
             f"no SSH banner from {endpoint.where}: {text}",

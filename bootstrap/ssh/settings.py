@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
+
+from bootstrap.ssh.errors import SshTimeoutError
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,22 @@ class Timeouts:
     banner: float = 15.0
     auth: float = 15.0
     keepalive: int = 15
+
+    def within(self, node: str, deadline: float | None) -> Timeouts:
+        """These timeouts, each cut to what is left before `deadline` (`time.monotonic()`),
+        so a hung sshd (banner, key exchange, auth) never holds a node past its deadline.
+        Raises SshTimeoutError when nothing is left."""
+        if deadline is None:
+            return self
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise SshTimeoutError(node, "deadline reached before connecting")
+        return replace(
+            self,
+            connect=min(self.connect, left),
+            banner=min(self.banner, left / 2),  # the key exchange may wait twice the banner's
+            auth=min(self.auth, left),
+        )
 
 
 @dataclass(frozen=True)

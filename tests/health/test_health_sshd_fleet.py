@@ -59,14 +59,15 @@ def test_health_over_ssh_judges_each_node(tmp_path: Path) -> None:
                         "mlx5_3 port 1 ==> rdma1 (Up)", "mlx5_3 port 1 ==> rdma1 (Down)"
                     )
                 (facts / f"{key}.txt").write_text(text)
-            _install(d.folder / "home", facts)
+            _install(d.home, facts)
+        fleet.give(*(d.home for d in fleet.nodes))
         inv = fleet.write_inventory(tmp_path / "inventory.json")
         doc = json.loads(inv.read_text())
         for node in doc["nodes"]:
             node["shape"] = H200.name
         inv.write_text(json.dumps(doc))
         result = CliRunner().invoke(cli, [
-            "health", "--inventory", str(inv), "--no-sudo", "--ignore-check", "dot1x",
+            "health", "--inventory", str(inv), "--ignore-check", "dot1x",
             "--logs", str(tmp_path / "logs"), "--json",
         ])  # fmt: skip
     finally:

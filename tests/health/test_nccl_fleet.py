@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ NODES = 6
 SLOW = "node-0003"
 SLOW_FACTOR = 0.5  # 464 GB/s -> 232 GB/s, well under the 440 GB/s threshold
 OTHER_RACK = "0" * 64  # sorts before the recorded rackId: odd nodes come first
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin") or sys.executable
 
 MPIRUN = r"""
 import json, os, shutil, subprocess, sys
@@ -165,7 +167,7 @@ class NcclFleet:
         self.mpirun_log.write_text("")
         report, logs = self.root / f"{name}.json", self.root / f"logs-{name}"
         result = CliRunner().invoke(cli, [
-            "health", "--inventory", str(self.inventory), "--no-sudo",
+            "health", "--inventory", str(self.inventory),
             "--ignore-check", "dot1x", "--logs", str(logs), "--report", str(report),
             "--quarantine-file", str(self.root / f"quarantine-{name}.json"), "--json", *args,
         ])  # fmt: skip
@@ -189,7 +191,8 @@ def _install(home: Path, facts: Path, tools: dict[str, str]) -> None:
         tool.chmod(0o755)
     for name, source in tools.items():
         tool = bin_dir / name
-        tool.write_text(f"#!{sys.executable}\n{source}")
+        # the login user cannot reach a virtualenv under /root: the system python runs these
+        tool.write_text(f"#!{SYSTEM_PYTHON}\n{source}")
         tool.chmod(0o755)
 
 
@@ -199,19 +202,20 @@ def nccl_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NcclFleet]:
         pytest.skip("OpenSSH server not installed")
     root = tmp_path_factory.mktemp("nccl-fleet")
     real = strip_provenance(read(shared(REAL)))
-    shared_dir = root / "nccl"
-    shared_dir.mkdir()
+    fleet = sshfleet.start_fleet(root / "fleet", NODES)
+    # mpirun runs as the login user (never under sudo): its data must be readable by it
+    shared_dir = fleet.shared_dir("nccl")
     fast, slow = shared_dir / "fast.txt", shared_dir / "slow.txt"
     fast.write_text(real)
     slow.write_text(scaled(real, SLOW_FACTOR))
     slow_hosts, log = shared_dir / "slow_hosts", shared_dir / "mpirun.jsonl"
     slow_hosts.write_text("")
+    log.write_text("")  # created here so that fleet.give hands it to the login user
     consts = (
         f"LOG = {str(log)!r}\nSLOW_HOSTS = {str(slow_hosts)!r}\n"
         f"FAST_TEXT = {str(fast)!r}\nSLOW_TEXT = {str(slow)!r}\n"
     )
     tools = {"mpirun": consts + MPIRUN, "all_reduce_perf": consts + ALL_REDUCE_PERF}
-    fleet = sshfleet.start_fleet(root / "fleet", NODES)
     try:
         for i, d in enumerate(fleet.nodes):
             facts = root / "facts" / d.name
@@ -221,7 +225,8 @@ def nccl_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NcclFleet]:
                 if key == "imds-host" and i % 2:
                     text = re.sub(r'("rackId": ")\w+', rf"\g<1>{OTHER_RACK}", text)
                 (facts / f"{key}.txt").write_text(text)
-            _install(d.folder / "home", facts, tools)
+            _install(d.home, facts, tools)
+        fleet.give(shared_dir, *(d.home for d in fleet.nodes))
         inv = fleet.write_inventory(root / "inventory.json")
         doc = json.loads(inv.read_text())
         for node in doc["nodes"]:
@@ -262,7 +267,7 @@ def test_scaled_output_parses_below_threshold() -> None:
 
 
 def test_fakes_refuse_unknown_arguments(nccl_fleet: NcclFleet) -> None:
-    bin_dir = nccl_fleet.fleet.nodes[0].folder / "home" / "bin"
+    bin_dir = nccl_fleet.fleet.nodes[0].home / "bin"
     hostfile = nccl_fleet.root / "hosts"
     hostfile.write_text("10.0.0.1 slots=8\n10.0.0.2 slots=8\n")
     base = ["--np", "16", "--npernode", "8", "--hostfile", str(hostfile)]
@@ -381,7 +386,7 @@ def test_a_node_failing_the_gate_is_left_out_and_the_next_one_launches(
 
 def test_a_launcher_without_all_reduce_perf_never_passes(nccl_fleet: NcclFleet) -> None:
     first = _topology_order()[0]
-    tool = nccl_fleet.fleet.node(first).folder / "home" / "bin" / "all_reduce_perf"
+    tool = nccl_fleet.fleet.node(first).home / "bin" / "all_reduce_perf"
     hidden = tool.with_name("all_reduce_perf.hidden")
     tool.rename(hidden)
     try:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bootstrap.inventory.stack_output import stack_output_to_inventory
 from tests.infra.conftest import STACKS, stack_id
 
 STACK_IDS = [stack_id(p) for p in STACKS]
@@ -208,6 +209,24 @@ def test_stack_outputs_feed_the_inventory(plans: dict[str, Any]) -> None:
     assert {"bastion_public_ip", "ssh_user", "pools", "capacity"} <= outputs.keys()
     assert outputs["pools"]["h100"]["shape"] == "BM.GPU.H100.8"
     assert outputs["capacity"]["total_gpus"] == 16
+    # the example's h100 pool runs Ubuntu: its nodes log in as "ubuntu", the bastion as opc
+    pool = outputs["pools"]["h100"]  # node addresses are unresolved Outputs under mocks
+    exported = {
+        "bastion_public_ip": "203.0.113.10",
+        "ssh_user": outputs["ssh_user"],
+        "pools": {
+            "h100": {
+                "shape": pool["shape"],
+                "ssh_user": pool["ssh_user"],
+                "nodes": [{"name": "h100-0001", "private_ip": "10.0.1.17"}],
+            }
+        },
+    }
+    doc = stack_output_to_inventory(exported, "outputs")
+    assert {n["pool"]: n.get("user", doc["ssh"]["user"]) for n in doc["nodes"]} == {
+        "h100": "ubuntu"
+    }
+    assert doc["ssh"]["bastion"]["user"] == "opc"
 
 
 def test_cluster_network_create_timeout_follows_oci_hpc() -> None:

@@ -48,6 +48,21 @@ def test_stack_outputs_become_an_inventory(tmp_path: Path) -> None:
     ]
 
 
+def test_each_pool_logs_in_as_its_images_user(tmp_path: Path) -> None:
+    pools = json.loads(json.dumps(OUTPUTS["pools"]))
+    pools["train"]["ssh_user"] = "ubuntu"  # a Canonical image
+    pools["infer"]["ssh_user"] = "opc"  # Oracle Linux, same as the bastion
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(from_stack_output(_outputs(tmp_path, {**OUTPUTS, "pools": pools}))))
+    inventory = load_inventory(path)
+    assert {n.name: n.user for n in inventory.nodes} == {
+        "infer-0001": "opc",
+        "train-0001": "ubuntu",
+        "train-0002": "ubuntu",
+    }
+    assert inventory.ssh.bastion is not None and inventory.ssh.bastion.user == "opc"
+
+
 def test_bad_stack_outputs_name_every_problem(tmp_path: Path) -> None:
     bad = {
         "ssh_user": "opc",

@@ -19,7 +19,7 @@ set -Eeuo pipefail
 here="$GPUFLEET_NODE_DIR/{token}"
 mkdir -p "$here"
 date +%s.%N > "$here/start"
-echo "mode=$(stat -c %a "$0") args=$*" >&2
+echo "mode=$(stat -c %a "$0") args=$* uid=$(id -u)" >&2
 echo '{{"step": "check_disk", "status": "ok", "message": "enough space", "seconds": 0.01}}'
 sleep {sleep}
 case " {hang_on} " in *" $GPUFLEET_NODE "*) sleep 600 ;; esac

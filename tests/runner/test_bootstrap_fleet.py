@@ -31,7 +31,6 @@ def _bootstrap(inventory: Path, script: Path, logs: Path, *extra: str) -> Result
         str(inventory),
         "--script",
         str(script),
-        "--no-sudo",
         "--logs",
         str(logs),
         *extra,
@@ -65,13 +64,14 @@ def test_all_nodes_succeed(fleet: sshfleet.Fleet, tmp_path: Path, token: str, up
         assert [s["step"] for s in r["steps"]] == ["check_disk", "install_driver"]
         assert r["exit_code"] == 0 and r["error_category"] is None
         log = (run / f"{name}.log").read_text()
-        # uploaded with mode 0700, arguments passed through, stderr kept apart
-        assert "[stderr] mode=700 args=--only check_disk,install_driver --check" in log
+        # uploaded with mode 0700, arguments passed through, run under sudo (the fleet logs
+        # in as an unprivileged user), stderr kept apart
+        assert "[stderr] mode=700 args=--only check_disk,install_driver --check uid=0" in log
         assert (fleet.node_dir(name) / token / "end").exists()
     bastion_log = fleet.bastion_log_since(before)
     assert sshfleet.accepted_logins(bastion_log) == 1  # one bastion transport for all 32
     assert bastion_log.count("new direct-tcpip") == 32
-    assert not list(Path.home().glob(f".gpufleet/{run.name}-*"))  # script removed after run
+    assert not list(fleet.home.glob(f".gpufleet/{run.name}-*"))  # script removed after run
 
 
 def test_failures_on_some_nodes_leave_others_ok(
@@ -256,7 +256,7 @@ def test_interrupted_run_resumes_with_retry_failed(
     inventory = fleet.write_inventory(tmp_path / "inventory.json")
     script = write_script(tmp_path, token, sleep=0.4)
     logs = tmp_path / "logs"
-    args = ["--inventory", str(inventory), "--no-sudo", "--logs", str(logs)]
+    args = ["--inventory", str(inventory), "--logs", str(logs)]
     proc = gpufleet_process("bootstrap", *args, "--script", str(script), "--concurrency", "4")
     ends = [fleet.node_dir(n.name) / token / "end" for n in fleet.nodes]
     deadline = time.monotonic() + 30
