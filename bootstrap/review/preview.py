@@ -28,6 +28,11 @@ from bootstrap.review.model import (
     ReviewInputError,
 )
 from bootstrap.review.paths import changed_paths
+from infra.input_file import InputFileError, TooDeepError, parse_json, read_text
+
+# `pulumi preview --json` of a stack with thousands of nodes runs to tens of MB (inputs and
+# diffs of every step); 256 MB is past any real one and still bounded.
+MAX_PREVIEW_BYTES = 256 << 20
 
 _OP_ORDER = ("delete", "replace", "create-replacement", "delete-replaced", "update", "create")
 
@@ -40,20 +45,33 @@ class ParsedPreview:
     diagnostics: tuple[Diagnostic, ...]
 
 
+def _read_stdin(what: str) -> str:
+    """Standard input as UTF-8 text, bounded like a file (ReviewInputError otherwise)."""
+    data = sys.stdin.buffer.read(MAX_PREVIEW_BYTES + 1)
+    if len(data) > MAX_PREVIEW_BYTES:
+        raise ReviewInputError(
+            f"standard input: the {what} is larger than {MAX_PREVIEW_BYTES:,} bytes; "
+            "pass the file itself"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ReviewInputError(f"standard input: the {what} is not UTF-8 text") from None
+
+
 def load_json(path: str | Path, what: str) -> Any:
     """The JSON document at `path` (`-`: standard input), or ReviewInputError saying why not."""
     try:
         if str(path) == "-":
             path = "standard input"
-            text = sys.stdin.buffer.read().decode("utf-8")
+            text = _read_stdin(what)
         else:
-            text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReviewInputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ReviewInputError(f"{path}: the {what} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
+            text = read_text(Path(path), what, MAX_PREVIEW_BYTES)
+        return parse_json(text)
+    except InputFileError as exc:
+        raise ReviewInputError(str(exc)) from None
+    except TooDeepError as exc:
+        raise ReviewInputError(f"{path}: the {what} is refused: {exc}") from None
     except json.JSONDecodeError as exc:
         hint = ""
         if not text.strip():
