@@ -85,4 +85,26 @@ def srun_port_range(raw: Mapping[str, Any]) -> Iterator[Problem]:
         )
 
 
-RULES = (partition_pools_exist, one_default_partition, unique_partition_names, srun_port_range)
+def backup_needs_shared_state(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    controller = _slurm(raw).get("controller")
+    if not isinstance(controller, Mapping) or controller.get("backup") is not True:
+        return
+    storage = raw.get("storage")
+    if isinstance(storage, Mapping) and isinstance(storage.get("file_system"), Mapping):
+        return
+    # slurm.conf(5) StateSaveLocation: with a backup controller it must be shared by both.
+    yield Problem(
+        key_path(("slurm", "controller", "backup")),
+        "True",
+        "a backup controller needs StateSaveLocation on storage both controllers mount",
+        "add gpufleet:storage.file_system (its mount holds the state), or set backup: false",
+    )
+
+
+RULES = (
+    partition_pools_exist,
+    one_default_partition,
+    unique_partition_names,
+    srun_port_range,
+    backup_needs_shared_state,
+)
