@@ -132,6 +132,9 @@ def slurm_settings(config: StackConfig, site: SlurmSite, ctl: list[Controller]) 
     ]
     if len(ctl) > 1:
         pairs.append(("AccountingStorageBackupHost", ctl[1].name))
+    if site.munge_socket:
+        # With slurmdbd this key names munged's socket (slurm.conf(5) AccountingStoragePass).
+        pairs.append(("AccountingStoragePass", site.munge_socket))
     return pairs
 
 

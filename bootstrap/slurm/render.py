@@ -22,6 +22,7 @@ from bootstrap.slurm.conf import (
 )
 from bootstrap.slurm.members import HEALTH_MARK, Member, fabric_placements, members
 from bootstrap.slurm.site import SlurmSite
+from bootstrap.topology.hostfile import order
 from bootstrap.topology.placement import Placement
 from bootstrap.topology.slurm import topology_conf
 from infra.config import Pool, StackConfig
@@ -83,6 +84,11 @@ def render_slurm(
     HealthCheckProgram and Prolog); deterministic (same inputs, same bytes)."""
     site = site or SlurmSite()
     nodes: list[Member] = members(config, inventory, quarantine)
+    if measured is not None:
+        # slurm.conf's node order is Slurm's node numbering, and so the order an allocation's
+        # nodes get their ranks in: list them in topology order.
+        rank = {p.node: i for i, p in enumerate(order(measured[m.name] for m in nodes))}
+        nodes.sort(key=lambda m: rank[m.name])
     common = {"cluster": config.cluster_name, "version": config.slurm.version}
     ctl = controllers(config)
     files = {
