@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quarantine": ("quarantine", "List, add or release quarantined nodes."),
     "review": ("review", "Render `pulumi preview --json` as a GPU-aware PR comment."),
     "run": ("run", "Run an ad-hoc command on every node, with the same runner and results."),
+    "slurm": ("slurm", "Render the cluster's Slurm files (slurm.conf, gres, topology, ...)."),
     "topology": ("topology", "Topology-ordered hostfile and Slurm topology.conf from IMDS."),
     "validate": ("validate", "Validate a stack config and list every problem at once."),
 }

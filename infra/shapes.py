@@ -30,6 +30,9 @@ Source abbreviations used below:
 - OSIMG   oci-hpc @ c4858207 documentation/Prerequisites.md (OL8/OL9/Ubuntu 22.04/24.04 images
           for NVIDIA x86 and AMD; "Nvidia_arm (GB200, GB300)" Ubuntu only) and oci-hpc-oke
           @ cb42a3ce docs/worker-node-images.md
+- SLURMHPC github.com/oracle-quickstart/oci-hpc @ 029dd43f playbooks/roles/slurm/templates/
+          slurm.conf.j2 (SocketsPerBoard x CoresPerSocket per shape, ThreadsPerCore 2 with its
+          default hyperthreading on; A100-v2 as 8 NUMA "sockets" of 16 cores, threads 1)
 - SMI     fixture nvidia_smi_BM.GPU.H200.8_driver570.txt (700 W power cap per H100/H200 GPU)
 """
 
@@ -115,6 +118,10 @@ class Shape:
     node_max_kw: float | None  # maximum power draw of one node
     supported_os: tuple[OsName, ...] = ALL_OS
     needs_gpu_memory_cluster: bool = False  # NVL72 racks: compute cluster + GPU memory fabric
+    # CPU topology as Slurm's NodeName line takes it (Sockets x CoresPerSocket x ThreadsPerCore);
+    # None where no public source gives it (slurm.conf then declares CPUs=cpu_cores alone).
+    cpu_sockets: int | None = None
+    threads_per_core: int | None = None
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -202,6 +209,8 @@ CATALOG: dict[str, Shape] = {
             cpu_arch="x86_64",
             cpu_cores=112,  # DOCS (2 x 56, IMDS shapeConfig ocpus 112)
             ram_gb=2048,  # DOCS
+            cpu_sockets=2,  # SLURMHPC
+            threads_per_core=2,  # SLURMHPC
             nvme_count=16,  # DOCS; HC nvmes_number H100 = 16
             nvme_tb_each=3.84,  # DOCS
             frontend_gbps=100,  # DOCS 1 x 100 Gbps (IMDS networkingBandwidthInGbps 100)
@@ -227,6 +236,8 @@ CATALOG: dict[str, Shape] = {
             cpu_arch="x86_64",
             cpu_cores=112,  # DOCS
             ram_gb=3072,  # DOCS
+            cpu_sockets=2,  # SLURMHPC
+            threads_per_core=2,  # SLURMHPC
             nvme_count=8,  # DOCS; HC nvmes_number H200 = 8
             nvme_tb_each=3.84,  # DOCS
             frontend_gbps=200,  # DOCS 1 x 200 Gbps
@@ -322,6 +333,8 @@ CATALOG: dict[str, Shape] = {
             cpu_arch="x86_64",
             cpu_cores=128,  # DOCS (AMD Milan)
             ram_gb=2048,  # DOCS
+            cpu_sockets=8,  # SLURMHPC
+            threads_per_core=1,  # SLURMHPC
             nvme_count=4,  # DOCS 27.2 TB in 4 drives; HC nvmes_number = 4
             nvme_tb_each=6.8,  # DOCS 27.2 TB / 4 drives
             frontend_gbps=100,  # DOCS 2 x 50 Gbps
@@ -347,6 +360,8 @@ CATALOG: dict[str, Shape] = {
             cpu_arch="x86_64",
             cpu_cores=64,  # DOCS (AMD Rome)
             ram_gb=2048,  # DOCS
+            cpu_sockets=2,  # SLURMHPC
+            threads_per_core=2,  # SLURMHPC
             nvme_count=4,  # DOCS; HC nvmes_number
             nvme_tb_each=6.8,  # DOCS 27.2 TB / 4 drives
             frontend_gbps=50,  # DOCS 1 x 50 Gbps

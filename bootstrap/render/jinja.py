@@ -1,6 +1,7 @@
 """The Jinja2 environment: StrictUndefined, and every `{{ ... }}` must go through a filter that
 makes it safe for where it lands (`q`: shell word, `block(n)`: YAML block scalar, `conf`:
-a plain config token). A bare `{{ value }}` is a render error, so a template cannot forget.
+a plain config token, `slurm`: a slurm.conf value). A bare `{{ value }}` is a render error,
+so a template cannot forget.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ def conf_token(value: object) -> Safe:
     return Safe(text)
 
 
+_SLURM_BARE = re.compile(r"[A-Za-z0-9_=,.:/+@%\[\]-]*")
+_SLURM_QUOTABLE = re.compile(r"[^\"#\n\r\\]*")
+
+
+def slurm_value(value: object) -> Safe:
+    """A value for slurm.conf-style files: bare when plain, double-quoted when it has spaces."""
+    text = str(value)
+    if _SLURM_BARE.fullmatch(text):
+        return Safe(text)
+    if _SLURM_QUOTABLE.fullmatch(text):
+        return Safe(f'"{text}"')
+    raise RenderError(f"{text!r} cannot be written into a Slurm config file (quote, # or newline)")
+
+
 def _finalize(value: Any) -> Any:
     if not isinstance(value, Safe):
         raise RenderError(f"template printed {value!r} without a safety filter (q, block or conf)")
@@ -63,6 +78,7 @@ def environment() -> jinja2.Environment:
     env.filters["q"] = shell_quote
     env.filters["block"] = yaml_block
     env.filters["conf"] = conf_token
+    env.filters["slurm"] = slurm_value
     return env
 
 

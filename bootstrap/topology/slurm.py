@@ -4,9 +4,9 @@ One leaf switch per local block lists its nodes; a switch per network block list
 switch per HPC island lists its network blocks; with several islands (or none known) a ``root``
 joins the tops. Names are ``lb-``/``nb-``/``isl-`` plus the shortest unique tail of the id
 (Slurm switch names must stay short: oci-hpc's "Shorten the RackIDs to avoid scheduling errors";
-≤ 64 characters here). Example::
+≤ 64 characters here). Node lists are Slurm hostlist expressions. Example::
 
-    SwitchName=lb-ab12cd34ef56 Nodes=gpu-1,gpu-2
+    SwitchName=lb-ab12cd34ef56 Nodes=gpu-[1-2]
     SwitchName=nb-0f9e8d7c6b5a Switches=lb-ab12cd34ef56
     SwitchName=isl-1a2b3c4d5e6f Switches=nb-0f9e8d7c6b5a
 """
@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from bootstrap.topology.hostfile import order
 from bootstrap.topology.placement import Placement
+from bootstrap.topology.slurm_hostlist import compress
 
 MAX_NAME = 64
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -48,7 +49,7 @@ def topology_conf(placements: Iterable[Placement]) -> str:
     isl_names = short_names(set(isl_of.values()), "isl-")
     lines = []
     for lb in dict.fromkeys(p.local_block for p in ordered):
-        nodes = ",".join(p.node for p in ordered if p.local_block == lb)
+        nodes = compress(p.node for p in ordered if p.local_block == lb)
         lines.append(f"SwitchName={lb_names[lb]} Nodes={nodes}")
     for nb in dict.fromkeys(nb_of.values()):
         leaves = ",".join(lb_names[lb] for lb, parent in nb_of.items() if parent == nb)

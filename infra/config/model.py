@@ -297,6 +297,82 @@ class Software(_Strict):
     training: Training = Training()
 
 
+# --- Slurm ------------------------------------------------------------------------------------
+
+# Slurm releases the rendered config is written for: every key used is valid in each of them
+# (the suite feeds it to Debian 12's 22.05.8 daemons). Versions must match across controller and
+# nodes within Slurm's skew rule (slurmdbd >= slurmctld >= slurmd): one version pinned for all.
+SLURM_RELEASES = ("22.05", "23.11", "24.05")
+
+
+def _slurm_version(value: str) -> str:
+    if (
+        not re.fullmatch(r"\d{2}\.\d{2}\.\d+", value)
+        or value.rsplit(".", 1)[0] not in SLURM_RELEASES
+    ):
+        raise bad(
+            "not a pinned Slurm version of a supported release; allowed: "
+            f"{', '.join(SLURM_RELEASES)} with its patch level, like '24.05.8'",
+            "pin the exact release you install on the controller and every node, e.g. '24.05.8'",
+        )
+    return value
+
+
+SlurmVersion = Annotated[str, AfterValidator(_slurm_version)]
+# Slurm partition names: kept to what a hostname may hold so they survive every client's parser.
+_PARTITION_RE = r"^[a-z][a-z0-9_-]{0,30}$"
+# Slurm time limits as slurm.conf takes them: "UNLIMITED", minutes, or [days-]hours:minutes:seconds.
+_TIME_RE = r"^(UNLIMITED|\d+|(\d+-)?\d{1,2}:\d{2}:\d{2})$"
+
+
+class SlurmController(_Strict):
+    """The controller VM (and its optional twin): slurmctld, slurmdbd and, by default, MariaDB."""
+
+    # oci-hpc's controller default (schema.yaml: VM.Standard.E5.Flex); 4 OCPUs / 32 GB hold
+    # slurmctld for thousands of nodes plus a MariaDB for accounting.
+    shape: str = "VM.Standard.E5.Flex"
+    ocpus: Annotated[int, Field(ge=1, le=64)] = 4
+    memory_gb: Annotated[int, Field(ge=4, le=1024)] = 32
+    # The controller's OS image; the bastion's image when unset.
+    image_id: ImageOcid | None = None
+    boot_volume_gb: Annotated[int, Field(ge=50, le=32768)] = 256
+    # A second controller (SlurmctldHost listed twice) that takes over when the first fails.
+    backup: bool = False
+
+
+class SlurmAccounting(_Strict):
+    """Where slurmdbd keeps job accounting: MariaDB on the controller, or OCI's MySQL service."""
+
+    database: Literal["mariadb", "oci_mysql"] = "mariadb"
+    # OCI MySQL HeatWave shape when database is oci_mysql (docs.oracle.com/iaas/mysql-database
+    # /doc/supported-shapes.html: MySQL.2 is the smallest current ECPU shape).
+    mysql_shape: str = "MySQL.2"
+    mysql_storage_gb: Annotated[int, Field(ge=50, le=131072)] = 50
+
+
+class SlurmPartition(_Strict):
+    name: Annotated[str, Field(pattern=_PARTITION_RE)]
+    pools: Annotated[tuple[str, ...], Field(min_length=1)]
+    default: bool = False
+    max_time: Annotated[str, Field(pattern=_TIME_RE)] = "UNLIMITED"
+
+
+class Slurm(_Strict):
+    """The Slurm scheduler on top of the pools; off unless `enabled`."""
+
+    enabled: bool = False
+    version: SlurmVersion = "24.05.8"  # SchedMD NEWS "Changes in Slurm 24.05.8" (security fix)
+    controller: SlurmController = SlurmController()
+    accounting: SlurmAccounting = SlurmAccounting()
+    # Empty: one partition per pool plus "all" (every pool, the default).
+    partitions: tuple[SlurmPartition, ...] = ()
+    # Ports srun listens on for its tasks; the node NSG opens exactly these plus 6817-6819.
+    srun_port_first: Annotated[int, Field(ge=1024, le=65535)] = 60001
+    srun_port_last: Annotated[int, Field(ge=1024, le=65535)] = 63000
+    # slurmd runs HealthCheckProgram this often (oci-hpc slurm.conf.j2: HealthCheckInterval=300).
+    health_check_interval_s: Annotated[int, Field(ge=30, le=86400)] = 300
+
+
 class StackConfig(_Strict):
     """Everything one stack declares. Build it with `infra.config.load_*`, never by hand."""
 
@@ -320,6 +396,7 @@ class StackConfig(_Strict):
     ] = None
     # GPU pools and cluster networks carry `protect=True` unless this is set to false.
     protect_pools: bool = True
+    slurm: Slurm = Slurm()
     region: str | None = None  # from `oci:region`, informational
 
     def subnet_plan(self) -> dict[str, IPv4Network]:

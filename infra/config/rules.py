@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from ipaddress import IPv4Network
 from typing import Any
 
-from infra.config import subnets
+from infra.config import slurm_rules, subnets
 from infra.config.problems import Problem, key_path, show
 from infra.shapes import CATALOG
 
@@ -298,6 +298,7 @@ RULES: tuple[Rule, ...] = (
     power_cap_within_tdp,
     power_budget,
     pool_mode_options,
+    *slurm_rules.RULES,
 )
 
 

@@ -1,0 +1,95 @@
+"""`gpufleet slurm`: the cluster's Slurm files, rendered from the stack config.
+
+    gpufleet slurm render --stack-config FILE [--inventory FILE] [--facts-dir DIR]
+                          [--quarantine-file FILE] --out DIR
+
+Writes slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf into DIR. Without an
+inventory, node names are the stack's ``<pool>-0001`` names and topology.conf has one switch per
+cluster network; with one, its names (the real hostnames) and its quarantine list (drained
+nodes, kept in the cluster); with ``--facts-dir``, topology.conf follows each node's measured
+OCI blocks (``DIR/<node>/imds-host.txt``). Exit codes: 0 written · 2 bad input (config, Slurm
+not enabled, inventory, missing facts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bootstrap.commands._common import config_errors, stack_config_option
+from bootstrap.runner.command_line import bad_input
+
+
+@click.group(name="slurm")
+def command() -> None:
+    """Slurm on the cluster: render its config files."""
+
+
+@command.command(name="render")
+@stack_config_option
+@click.option(
+    "--inventory",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Inventory: real node names and the quarantine list beside it.",
+)
+@click.option(
+    "--facts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with <node>/imds-host.txt: topology.conf from measured OCI blocks.",
+)
+@click.option(
+    "--quarantine-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Quarantine list (default: quarantine.json beside the inventory).",
+)
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder for the Slurm files.")  # fmt: skip
+def render(
+    stack_config: Path | None,
+    inventory: Path | None,
+    facts_dir: Path | None,
+    quarantine_file: Path | None,
+    out: Path,
+) -> None:
+    """Render slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf."""
+    from bootstrap.commands.topology import read_placements
+    from bootstrap.health.quarantine import QuarantineError, default_path, load
+    from bootstrap.inventory.load import InventoryError, load_inventory
+    from bootstrap.slurm import render_slurm
+    from bootstrap.slurm.members import members
+    from infra.config import load_stack_file
+    from infra.offline.plan import EXAMPLE_STACK
+
+    path = stack_config or EXAMPLE_STACK
+    with config_errors():
+        config = load_stack_file(path)
+    if not config.slurm.enabled:
+        bad_input(f"{path}: gpufleet:slurm.enabled is not true; set `gpufleet:slurm: {{enabled: "
+                  "true}` in the stack config to run Slurm on this cluster")  # fmt: skip
+    inv = None
+    if inventory is not None:
+        try:
+            inv = load_inventory(inventory)
+        except InventoryError as exc:
+            bad_input(str(exc))
+    q_path = quarantine_file or (default_path(inventory) if inventory is not None else None)
+    try:
+        quarantine = load(q_path) if q_path is not None else None
+    except QuarantineError as exc:
+        bad_input(str(exc))
+    measured = None
+    if facts_dir is not None:
+        hosts = {m.name: m.name for m in members(config, inv)}
+        found, problems = read_placements(facts_dir, hosts)
+        if problems:
+            bad_input("no topology for some nodes (collect `curl .../opc/v2/host` on them, or "
+                      "leave out --facts-dir):\n  " + "\n  ".join(problems))  # fmt: skip
+        measured = {p.node: p for p in found}
+    files = render_slurm(config, inventory=inv, quarantine=quarantine, measured=measured)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    nodes = members(config, inv, quarantine)
+    drained = sum(1 for m in nodes if m.drain_reason)
+    click.echo(f"{out}: {', '.join(files)} ({len(nodes)} nodes, {drained} drained)")

@@ -1,0 +1,281 @@
+"""A real Slurm cluster on this machine, for the tests: Debian's munged, MariaDB, slurmdbd,
+slurmctld and one slurmd per node, each node in its own network namespace.
+
+Debian's slurmd is built without ``--enable-multiple-slurmd``, so every node daemon gets a
+network namespace of its own (``ip netns``, named with a random tag so concurrent runs never
+meet) joined by veth pairs to a bridge inside the controller's namespace: addresses on
+10.77.0.0/24 exist only inside these namespaces, nothing reaches the host's network. Each daemon
+also runs in its own mount and UTS namespace (``unshare``), so its hostname is its Slurm name
+and a test hosts file is bind-mounted over /etc/hosts. munged listens on a path socket in the
+sandbox folder (``AuthInfo=socket=...``), which every namespace can reach.
+
+Every process is started with its own PID known (nsenter/unshare/sh exec into the daemon) and
+stopped by that PID; the namespaces are deleted on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import stat
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bootstrap.health.quarantine import Quarantine
+from bootstrap.slurm import SlurmSite, render_slurm
+from bootstrap.slurm.conf import controllers
+from bootstrap.slurm.members import members
+from bootstrap.topology.placement import Placement
+from infra.config import StackConfig
+
+NET = "10.77.0"
+DB_PASSWORD = "sandbox-" + secrets.token_hex(8)
+
+
+def _wait(what: str, probe, timeout: float = 60.0, every: float = 0.5):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(every)
+    raise TimeoutError(f"{what}: not within {timeout:.0f} s (last: {last!r})")
+
+
+@dataclass
+class SlurmSandbox:
+    root: Path
+    config: StackConfig
+    measured: Mapping[str, Placement] | None = None
+    quarantine: Quarantine | None = None
+    accounting: bool = True
+    tag: str = field(default_factory=lambda: "gf" + secrets.token_hex(4))
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    namespaces: list[str] = field(default_factory=list)
+
+    # --- layout -------------------------------------------------------------------------------
+
+    @property
+    def ctl(self) -> str:
+        return controllers(self.config)[0].name
+
+    @property
+    def nodes(self) -> list[str]:
+        return [m.name for m in members(self.config, None, self.quarantine)]
+
+    def ns(self, host: str) -> str:
+        return f"{self.tag}-{'c' if host == self.ctl else self.nodes.index(host)}"
+
+    @property
+    def site(self) -> SlurmSite:
+        r = self.root
+        return SlurmSite(
+            conf_dir=str(r / "etc"), state_dir=str(r / "state"), spool_dir=str(r / "spool"),
+            log_dir=str(r / "log"), run_dir=str(r / "run"), dev_dir=str(r / "dev"),
+            health_program=str(r / "etc" / "health.sh"), prolog=str(r / "etc" / "prolog.sh"),
+            health_file=str(r / "health" / "%n.json"), python="python3",
+            nvidia_smi=str(r / "bin" / "nvidia-smi"), slurm_user="root",
+            munge_socket=str(r / "run" / "munge.sock"), emulate_hardware=True,
+            db_host="127.0.0.1",
+        )  # fmt: skip
+
+    # --- running things -----------------------------------------------------------------------
+
+    def _wrap(self, host: str, cmd: Sequence[str], *, uts: bool = True) -> list[str]:
+        script = (
+            'mount --bind "$1" /etc/hosts && { [ -z "$2" ] || hostname "$2"; } && shift 2 '
+            '&& exec "$@"'
+        )
+        return ["nsenter", f"--net=/run/netns/{self.ns(host)}", "unshare", "--mount",
+                *(["--uts"] if uts else []), "--propagation", "private", "sh", "-c", script, "sh",
+                str(self.root / "hosts"), host if uts else "", *cmd]  # fmt: skip
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "SLURM_CONF": str(self.root / "etc" / "slurm.conf")}
+
+    def run(self, *cmd: str, timeout: float = 60, check: bool = True,
+            env: Mapping[str, str] | None = None) -> str:  # fmt: skip
+        """Run a client command (scontrol, srun, sacct...) in the controller's namespace."""
+        done = subprocess.run(self._wrap(self.ctl, cmd, uts=False), env={**self.env, **(env or {})},
+                              capture_output=True, text=True, timeout=timeout)  # fmt: skip
+        if check and done.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stdout}\n"
+                                 f"{done.stderr}\n{self.logs()}")  # fmt: skip
+        return done.stdout
+
+    def run_on(self, host: str, *cmd: str, check: bool = True) -> str:
+        """Run a command in `host`'s namespace, under its hostname (as its slurmd would)."""
+        done = subprocess.run(self._wrap(host, cmd), env=self.env, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        if check and done.returncode != 0:
+            raise AssertionError(f"{cmd} on {host} exited {done.returncode}: {done.stderr}")
+        return done.stdout
+
+    def daemon(self, name: str, host: str, cmd: Sequence[str]) -> None:
+        log = open(self.root / "log" / f"{name}.out", "wb")  # noqa: SIM115 (the daemon holds it)
+        self.procs[name] = subprocess.Popen(self._wrap(host, cmd), env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT)  # fmt: skip
+
+    def stop_daemon(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def logs(self) -> str:
+        out = []
+        for path in sorted((self.root / "log").glob("*")):
+            text = path.read_text(errors="replace").splitlines()[-15:]
+            out.append(f"--- {path.name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    # --- set up -------------------------------------------------------------------------------
+
+    def _ip(self, *args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
+
+    def _network(self) -> None:
+        hosts = ["127.0.0.1 localhost", f"{NET}.1 {self.ctl}"]
+        c = self.ns(self.ctl)
+        self._ip("netns", "add", c)
+        self.namespaces.append(c)
+        self._ip("-n", c, "link", "set", "lo", "up")
+        self._ip("-n", c, "link", "add", "br0", "type", "bridge")
+        self._ip("-n", c, "addr", "add", f"{NET}.1/24", "dev", "br0")
+        self._ip("-n", c, "link", "set", "br0", "up")
+        for i, node in enumerate(self.nodes):
+            n, addr = self.ns(node), f"{NET}.{10 + i}"
+            self._ip("netns", "add", n)
+            self.namespaces.append(n)
+            self._ip("-n", n, "link", "set", "lo", "up")
+            self._ip("-n", c, "link", "add", f"v{i}", "type", "veth", "peer", "name", "eth0",
+                     "netns", n)  # fmt: skip
+            self._ip("-n", c, "link", "set", f"v{i}", "master", "br0", "up")
+            self._ip("-n", n, "addr", "add", f"{addr}/24", "dev", "eth0")
+            self._ip("-n", n, "link", "set", "eth0", "up")
+            hosts.append(f"{addr} {node}")
+        (self.root / "hosts").write_text("\n".join(hosts) + "\n")
+
+    def _files(self) -> None:
+        for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db"):
+            (self.root / d).mkdir(parents=True, exist_ok=True)
+        for node in self.nodes:
+            (self.root / "spool" / node).mkdir(exist_ok=True)
+        for i in range(8):  # the GPUs gres.conf names: /dev/null's device stands in for each
+            gpu = self.root / "dev" / f"nvidia{i}"
+            if not gpu.exists():
+                os.mknod(gpu, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        files = render_slurm(self.config, self.site, quarantine=self.quarantine,
+                             measured=self.measured)  # fmt: skip
+        pool = self.config.pools[0].name
+        for name, text in files.items():
+            (self.root / "etc" / name).write_text(text)
+        health = self.root / "etc" / "health.sh"
+        health.write_text(files[f"health-{pool}.sh"])
+        prolog = self.root / "etc" / "prolog.sh"
+        prolog.write_text(f"#!/bin/sh\nexec {health} --prolog\n")
+        fake_smi = self.root / "bin" / "nvidia-smi"
+        fake_smi.write_text(
+            '#!/bin/sh\nfor i in 0 1 2 3 4 5 6 7; do echo "GPU $i: NVIDIA H100 80GB HBM3"; done\n'
+        )
+        for path in (health, prolog, fake_smi):
+            path.chmod(0o755)
+        dbd = self.root / "etc" / "slurmdbd.conf"
+        dbd.write_text(dbd.read_text() + f"StoragePass={DB_PASSWORD}\n")
+        dbd.chmod(0o600)
+        key = self.root / "etc" / "munge.key"
+        key.write_bytes(secrets.token_bytes(1024))
+        key.chmod(0o400)
+        self.root.chmod(0o755)
+
+    def _munge(self) -> None:
+        r = self.root
+        proc = subprocess.Popen(
+            ["munged", "--foreground", "--force", f"--key-file={r / 'etc' / 'munge.key'}",
+             f"--socket={r / 'run' / 'munge.sock'}", f"--pid-file={r / 'run' / 'munged.pid'}",
+             f"--log-file={r / 'log' / 'munged.log'}", f"--seed-file={r / 'run' / 'munged.seed'}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.procs["munged"] = proc
+        _wait("munged socket", (r / "run" / "munge.sock").exists, 20, 0.1)
+
+    def _mariadb(self) -> None:
+        r = self.root
+        subprocess.run(
+            ["mysql_install_db", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
+             "--auth-root-authentication-method=normal", "--skip-test-db"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        self.start_mariadb()
+        sql = (f"CREATE USER 'slurm'@'%' IDENTIFIED BY '{DB_PASSWORD}';"
+               "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'%';")  # fmt: skip
+        client = ["mariadb", "--no-defaults", "-S", str(r / "run" / "mysqld.sock"), "-u", "root"]
+        subprocess.run([*client, "-e", sql], check=True, capture_output=True, timeout=30)
+
+    def start_mariadb(self) -> None:
+        r = self.root
+        self.daemon("mariadbd", self.ctl, [
+            "mariadbd", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
+            f"--socket={r / 'run' / 'mysqld.sock'}", "--port=3306", "--bind-address=127.0.0.1",
+            f"--pid-file={r / 'run' / 'mysqld.pid'}", f"--log-error={r / 'log' / 'mysqld.log'}",
+            "--skip-name-resolve",
+        ])  # fmt: skip
+        _wait("mariadb socket", (r / "run" / "mysqld.sock").exists, 60, 0.2)
+
+    def start_slurmdbd(self) -> None:
+        self.daemon("slurmdbd", self.ctl, ["slurmdbd", "-D"])
+        _wait("slurmdbd port", lambda: self._listening(self.site.slurmdbd_port), 60)
+
+    def _listening(self, port: int) -> bool:
+        out = subprocess.run(["nsenter", f"--net=/run/netns/{self.ns(self.ctl)}", "ss", "-ltnH"],
+                             capture_output=True, text=True, timeout=10).stdout  # fmt: skip
+        return f":{port} " in out
+
+    def start(self) -> SlurmSandbox:
+        self._files()
+        self._network()
+        self._munge()
+        if self.accounting:
+            self._mariadb()
+            self.start_slurmdbd()
+        self.daemon(
+            "slurmctld", self.ctl, ["slurmctld", "-D", "-f", str(self.root / "etc" / "slurm.conf")]
+        )
+        _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 60)
+        for node in self.nodes:
+            self.daemon(
+                f"slurmd-{node}",
+                node,
+                ["slurmd", "-D", "-f", str(self.root / "etc" / "slurm.conf")],
+            )
+        _wait("every slurmd registered", self._all_responding, 90)
+        return self
+
+    def node_states(self) -> dict[str, str]:
+        out = self.run("sinfo", "-h", "-N", "-o", "%N %T")
+        return dict(line.split()[:2] for line in out.splitlines() if line.strip())
+
+    def _all_responding(self) -> bool:
+        states = self.node_states()
+        return len(states) == len(self.nodes) and not any(
+            s.endswith("*") or s.startswith(("unknown", "down", "not_responding"))
+            for s in states.values()
+        )
+
+    def stop(self) -> None:
+        for name in list(self.procs)[::-1]:
+            self.stop_daemon(name)
+        for ns in self.namespaces[::-1]:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+        self.namespaces.clear()
