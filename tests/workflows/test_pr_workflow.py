@@ -188,3 +188,65 @@ def test_preview_step_runs_as_written(wf: dict[str, Any], tmp_path: Path, rc: in
         assert comment.startswith("#### ❌ `pulumi preview` failed (exit code 255)")
         assert "https://github.example/acme/fleet/actions/runs/42" in comment
         assert "GPU pool" not in comment  # never a review of the half-written file
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, timeout=60)
+
+
+def test_offline_diff_and_comment_steps_stay_under_the_limit(
+    wf: dict[str, Any], tmp_path: Path
+) -> None:
+    """The offline-diff and comment steps' own bash on three changed stacks and a big preview:
+    the body they assemble stays under 65,536 characters with every element closed."""
+    from tests.review.test_size import assert_balanced
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    stacks = {
+        "Pulumi.a.yaml": ROOT / "Pulumi.example.yaml",
+        "Pulumi.b.yaml": ROOT / "examples" / "Pulumi.h200-64.yaml",
+        "Pulumi.c.yaml": ROOT / "examples" / "Pulumi.multi-pool.yaml",
+    }
+    for name, source in stacks.items():
+        (repo / name).write_text(source.read_text())
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    for name in stacks:  # every pool gets a new image: its launch template is replaced
+        text = (repo / name).read_text()
+        (repo / name).write_text(re.sub(r"(image_id: ocid1\.image\.\S+?)0000", r"\g<1>1111", text))
+    venv = repo / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    _wrapper(venv / "gpufleet", _tool("gpufleet"))
+    env = {"PATH": "/usr/bin:/bin", "BASE_REF": "main", "OFFLINE_CHARS": wf["env"]["OFFLINE_CHARS"],
+           "HOME": str(tmp_path)}  # fmt: skip
+    offline = next(s for s in _runs(wf["jobs"]["offline-diff"]) if "gpufleet diff" in s)
+    result = subprocess.run(["bash", "-c", offline], cwd=repo, env=env, capture_output=True,
+                            text=True, timeout=600, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    offline_md = (repo / "offline.md").read_text()
+    assert offline_md.count("offline plan diff</summary>") == 3
+    assert len(offline_md) <= int(wf["env"]["OFFLINE_CHARS"])
+
+    review = repo / "review"
+    (review / "preview").mkdir(parents=True)
+    (review / "offline-diff").mkdir()
+    (review / "offline-diff" / "offline.md").write_text(offline_md)
+    big = subprocess.run(
+        [_tool("gpufleet"), "review", "--max-chars", wf["env"]["PREVIEW_CHARS"],
+         f"dev={ROOT / 'tests/review/cases/preview_huge_diff_truncated.json'}"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    (review / "preview" / "preview.md").write_text(big.stdout)
+    assemble = _runs(wf["jobs"]["comment"])[0]
+    summary = tmp_path / "summary.md"
+    env = {"PATH": "/usr/bin:/bin", "STICKY_MARKER": wf["env"]["STICKY_MARKER"],
+           "GITHUB_STEP_SUMMARY": str(summary)}  # fmt: skip
+    result = subprocess.run(["bash", "-c", assemble], cwd=repo, env=env, capture_output=True,
+                            text=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    body = (repo / "body.md").read_text()
+    assert body.startswith(wf["env"]["STICKY_MARKER"]) and len(body) <= 65_536
+    assert_balanced(body)
+    assert summary.read_text() == body
