@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from bootstrap.facts.errors import FactParseError
-from infra.input_file import TooDeepError, parse_json
+from infra.bounded_json import TooDeepError, parse_json
 
 # Provenance lines that recorded fixtures and our derived cases start with (fixtures/README.md:
 # "the first line of each text file is a `# SOURCE:` or `<!-- SOURCE -->` comment").
