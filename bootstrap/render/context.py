@@ -20,7 +20,7 @@ from bootstrap.render import oslayer
 from bootstrap.render.errors import RenderError
 from bootstrap.render.jinja import render_text
 from infra.config import Pool, StackConfig
-from infra.shapes import CATALOG, Shape
+from infra.shapes import CATALOG, HPCX_NET_PLUGIN, Shape
 
 # Step order = run order (issue 3). `preflight` only observes.
 STEPS: tuple[str, ...] = (
@@ -140,10 +140,8 @@ def check_supported(config: StackConfig, pool: Pool) -> Shape:
             f"pool {pool.name!r}: {shape.name} nvme_count={shape.nvme_count}: the local_nvme "
             "step handles 0 or >= 2 data drives (RAID0); fix the shape catalog entry"
         )
-    if not shape.rdma_devices or shape.rdma_mtu is None:
-        raise RenderError(
-            f"pool {pool.name!r}: {shape.name} has no RDMA devices/MTU in the catalog"
-        )
+    if not shape.rdma_devices:
+        raise RenderError(f"pool {pool.name!r}: {shape.name} has no RDMA devices in the catalog")
     return shape
 
 
@@ -155,6 +153,11 @@ def nccl_env(shape: Shape) -> dict[str, str]:
     return {"NCCL_DEBUG": "WARN", "NCCL_IB_HCA": "=" + ",".join(shape.rdma_devices)}
 
 
+# In a rendered file, replaced on the node by HPC-X's NCCL plugin path or "none" (the
+# bootstrap's gf::nccl::net_plugin): which HPC-X the image ships is known only there.
+NET_PLUGIN_PLACEHOLDER = "@GF_NCCL_NET_PLUGIN@"
+
+
 def nccl_conf_lines(shape: Shape) -> list[tuple[str, str]]:
     value_ok = re.compile(r"[A-Za-z0-9_=,.:/+-]*")
     out = []
@@ -162,6 +165,8 @@ def nccl_conf_lines(shape: Shape) -> list[tuple[str, str]]:
         if not re.fullmatch(r"NCCL_[A-Z0-9_]+", key) or not value_ok.fullmatch(value):
             raise RenderError(f"{shape.name}: NCCL setting {key}={value!r} is not plain text")
         out.append((key, value))
+    if shape.nccl is not None and shape.nccl.net_plugin == HPCX_NET_PLUGIN:
+        out.append(("NCCL_NET_PLUGIN", NET_PLUGIN_PLACEHOLDER))
     return out
 
 
@@ -297,8 +302,12 @@ def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> d
         _gpu_power(name, pool.gpu_power_cap_w),
         StepData(
             name="rdma",
-            action=f"set MTU {shape.rdma_mtu} on the RDMA ports and wait for the OCA RDMA "
-            "plugins (addresses, 802.1X)",
+            action=(
+                f"set MTU {shape.rdma_mtu} on the RDMA ports and wait"
+                if shape.rdma_mtu is not None
+                else "wait"  # no published MTU for the shape: the OCA plugin's stands
+            )
+            + " for the OCA RDMA plugins (addresses, 802.1X)",
             params={"devices": list(shape.rdma_devices), "mtu": shape.rdma_mtu},
         ),
         StepData(
@@ -500,7 +509,7 @@ def _flatten(
         "modules": [{"step": s.name, "module": m} for s in steps for m in s.modules],
         "sysctls": by["os_tuning"].params["sysctls"],
         "rdma_devices": list(shape.rdma_devices),
-        "rdma_mtu": shape.rdma_mtu,
+        "rdma_mtu": "" if shape.rdma_mtu is None else shape.rdma_mtu,  # "": not enforced
         "nvme_count": shape.nvme_count,
         "nvme_mount": NVME_MOUNT,
         "nvme_label": NVME_LABEL,
