@@ -161,3 +161,10 @@ def test_only_required_model_keys_lack_a_default() -> None:
 def test_no_key_is_entropy_checked_as_a_secret() -> None:
     project = load_project(PROJECT_FILE)
     assert not [k for k in project.config if SECRET_KEY_PATTERN.search(k.split(":")[1])]
+
+
+def test_readme_configuration_table_lists_every_declared_key() -> None:
+    table = README.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    rows = set(re.findall(r"^\| `([a-z_]+)", table, re.M))
+    declared = {k.removeprefix("gpufleet:") for k in load_project(PROJECT_FILE).config}
+    assert declared <= rows, declared - rows
