@@ -189,6 +189,7 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
                 nodes=pool.launched,
                 image_id=pool.image_id,
                 boot_volume_gb=pool.boot_volume_gb,
+                boot_volume_vpus_per_gb=pool.spec.boot_volume_vpus_per_gb,
                 mode=pool.mode,
                 ssh_public_key=config.ssh_public_key,
                 user_data_b64=(user_data or {}).get(pool.name),

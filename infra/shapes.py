@@ -34,6 +34,10 @@ Source abbreviations used below:
           slurm.conf.j2 (SocketsPerBoard x CoresPerSocket per shape, ThreadsPerCore 2 with its
           default hyperthreading on; A100-v2 as 8 NUMA "sockets" of 16 cores, threads 1)
 - SMI     fixture nvidia_smi_BM.GPU.H200.8_driver570.txt (700 W power cap per H100/H200 GPU)
+- TF      github.com/oracle-quickstart/oci-hpc @ b5285a68 cluster-network-configuration.tf:85,
+          instance-pool-configuration.tf:81, compute-nodes.tf:70 (boot_volume_vpus_per_gb = 30
+          on every compute node's boot volume, whatever the shape: "Ultra High Performance",
+          docs.oracle.com .../Block/Concepts/blockvolumeperformance.htm, 30-120 VPUs/GB)
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from typing import Literal
 
 OsName = Literal["oracle-linux-8", "oracle-linux-9", "ubuntu-22.04", "ubuntu-24.04"]
 ALL_OS: tuple[OsName, ...] = ("oracle-linux-8", "oracle-linux-9", "ubuntu-22.04", "ubuntu-24.04")
+
+HPCX_NET_PLUGIN = "hpcx-sharp-or-none"
 
 # NCCL env vars whose values come from a shape's NcclSettings fields (in nccl.conf order).
 _NCCL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -72,6 +78,11 @@ class NcclSettings:
     socket_ifname: str | None
     cumem_enable: int | None
     extra: tuple[tuple[str, str], ...] = ()  # further vars Oracle sets, verbatim
+    # NCCL_NET_PLUGIN: HPCX_NET_PLUGIN = HPC-X's SHARP plugin when the node's image ships one,
+    # else "none" (Oracle resolves it on the node: NCCLCONF tasks/main.yml `ls /opt/hpcx-*/
+    # nccl_rdma_sharp_plugin/lib/libnccl-net.so`, fallback "none"); None = Oracle sets nothing.
+    # Not in env(): it is known only on the node, so only /etc/nccl.conf carries it.
+    net_plugin: str | None = None
 
     def env(self) -> dict[str, str]:
         """The settings as NCCL environment variables, in a stable order.
@@ -116,6 +127,7 @@ class Shape:
     busbw_multinode_gbs: float | None  # same, 2+ nodes
     usd_per_gpu_hour: float | None  # list price, on-demand
     node_max_kw: float | None  # maximum power draw of one node
+    boot_volume_vpus_per_gb: int | None  # boot volume performance units per GB
     supported_os: tuple[OsName, ...] = ALL_OS
     needs_gpu_memory_cluster: bool = False  # NVL72 racks: compute cluster + GPU memory fabric
     # CPU topology as Slurm's NodeName line takes it (Sockets x CoresPerSocket x ThreadsPerCore);
@@ -158,6 +170,7 @@ def _hopper_blackwell_nccl(hca: tuple[str, ...]) -> NcclSettings:
         socket_ifname="eth0",  # NCCLCONF; eth0 = front-end VNIC under OCI device naming
         cumem_enable=0,  # NCCLCONF
         extra=(("NCCL_IGNORE_CPU_AFFINITY", "1"),),  # NCCLCONF
+        net_plugin=HPCX_NET_PLUGIN,  # NCCLCONF h100/h200/b200/b300 line 9 {{hpcx_path}}
     )
 
 
@@ -222,6 +235,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=440.0,  # HC multi_node_active_healthcheck.py H100
             usd_per_gpu_hour=10.0,  # SKY: $80/node-hour
             node_max_kw=10.2,  # REFKW: DGX H100 "10.2 kW max."
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU.H200.8",
@@ -249,6 +263,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=440.0,  # HC multi_node_active_healthcheck.py H200
             usd_per_gpu_hour=10.0,  # SKY: $80/node-hour (a blog's ~$98 disagrees)
             node_max_kw=10.2,  # REFKW: DGX H100/H200 "10.2 kW max."
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU.B200.8",
@@ -274,6 +289,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=440.0,  # HC multi_node_active_healthcheck.py B200
             usd_per_gpu_hour=14.0,  # SKY: $112/node-hour
             node_max_kw=14.3,  # REFKW: DGX B200 "14.3 kW max."
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU.GB200.4",
@@ -293,7 +309,10 @@ CATALOG: dict[str, Shape] = {
             frontend_gbps=400,  # DOCS 2 x 200 Gbps
             rdma_devices=GB200_RDMA,
             rdma_gbps_each=400,  # DOCS 4 x 400 Gbps
-            rdma_mtu=4220,  # SHAPES (ConnectX-7)
+            # SHAPES gives BM.GPU.GB200.4 (and GB200-v2) RDMA settings with no mtu at all
+            # (9000 only for the ConnectX-8 GB200-v3/GB300) and no other public source names
+            # one: not enforced, the ports keep what the OCA RDMA plugin sets.
+            rdma_mtu=None,
             nccl=NcclSettings(
                 ib_hca=GB200_RDMA,  # SAMPLES GB200.4
                 gid_index=None,
@@ -309,11 +328,14 @@ CATALOG: dict[str, Shape] = {
                     ("NCCL_NVLS_ENABLE", "1"),  # SAMPLES
                     ("NCCL_NET_GDR_C2C", "1"),  # SAMPLES
                 ),
+                # SAMPLES nccl_run_allreduce_GB200.sbatch: NCCL_NET_PLUGIN=${hpcx_path}
+                net_plugin=HPCX_NET_PLUGIN,
             ),
             busbw_1node_gbs=None,  # HC has no single-node figure for GB200.4
             busbw_multinode_gbs=None,  # HC multi-node table: "-" for GB200.4
             usd_per_gpu_hour=16.0,  # SKY: $64/node-hour
             node_max_kw=6.667,  # REFKW: GB200 compute tray 6667 W
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
             supported_os=(
                 "ubuntu-22.04",
                 "ubuntu-24.04",
@@ -346,6 +368,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=185.0,  # HC multi_node_active_healthcheck.py A100 family
             usd_per_gpu_hour=4.0,  # SKY: $32/node-hour
             node_max_kw=6.5,  # REFKW: DGX A100 "6.5 kW max."
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU4.8",
@@ -373,6 +396,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=185.0,  # HC multi_node_active_healthcheck.py
             usd_per_gpu_hour=3.05,  # SKY: $24.40/node-hour
             node_max_kw=6.5,  # REFKW: DGX A100 "6.5 kW max."
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU.L40S.4",
@@ -398,6 +422,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=None,
             usd_per_gpu_hour=3.5,  # SKY: $14/node-hour
             node_max_kw=None,  # no public figure for the node or a reference server
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
         ),
         Shape(
             name="BM.GPU.MI300X.8",
@@ -433,6 +458,7 @@ CATALOG: dict[str, Shape] = {
             busbw_multinode_gbs=350.0,  # HC multi_node_active_healthcheck.py MI300X
             usd_per_gpu_hour=6.0,  # SKY: $48/node-hour
             node_max_kw=None,  # no public figure found
+            boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
             supported_os=ALL_OS,  # OSIMG: OL8/OL9 and Ubuntu images for AMD
         ),
     )

@@ -50,10 +50,8 @@ def check_supported(config: StackConfig, pool: Pool) -> Shape:
             f"pool {pool.name!r}: {shape.name} nvme_count={shape.nvme_count}: the local_nvme "
             "step handles 0 or >= 2 data drives (RAID0); fix the shape catalog entry"
         )
-    if not shape.rdma_devices or shape.rdma_mtu is None:
-        raise RenderError(
-            f"pool {pool.name!r}: {shape.name} has no RDMA devices/MTU in the catalog"
-        )
+    if not shape.rdma_devices:
+        raise RenderError(f"pool {pool.name!r}: {shape.name} has no RDMA devices in the catalog")
     return shape
 
 

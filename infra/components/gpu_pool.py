@@ -42,6 +42,7 @@ class GpuPoolArgs:
     boot_volume_gb: int
     mode: str  # "cluster_network" | "compute_cluster"
     ssh_public_key: str
+    boot_volume_vpus_per_gb: int | None = None  # the shape catalog's (Oracle's reference)
     user_data_b64: str | None = None  # cloud-init for first-boot self-bootstrap
     # further instance metadata the node reads from IMDS (e.g. the File Storage address)
     extra_metadata: dict[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -116,6 +117,9 @@ class GpuPool(pulumi.ComponentResource):
                 source_type="image",
                 image_id=args.image_id,
                 boot_volume_size_in_gbs=str(args.boot_volume_gb),
+                boot_volume_vpus_per_gb=(
+                    str(args.boot_volume_vpus_per_gb) if args.boot_volume_vpus_per_gb else None
+                ),
             ),
             create_vnic_details=core.InstanceConfigurationInstanceDetailsLaunchDetailsCreateVnicDetailsArgs(
                 subnet_id=args.subnet_id, assign_public_ip=False, nsg_ids=[args.nsg_id]

@@ -151,7 +151,10 @@ class _DetachWithTerminate(ResourceProvider):
             instance_id,
             retry_token(instance_id, generation),
         )
-        return CreateResult(id_=f"{instance_id}@{generation}", outs=props)
+        # state keeps no key material: the secret settings are inputs only
+        settings = {k: v for k, v in (props.get("oci") or {}).items()
+                    if k not in SECRET_SETTINGS.values()}  # fmt: skip
+        return CreateResult(id_=f"{instance_id}@{generation}", outs={**props, "oci": settings})
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None  # the node is already gone; forgetting the request is all there is to do

@@ -164,8 +164,9 @@ def gpu_memory_fabric(raw: Mapping[str, Any]) -> Iterator[Problem]:
                 "set mode: compute_cluster and list gpu_memory_fabric_ids",
             )
         fabrics = pool.get("gpu_memory_fabric_ids") or []
-        nodes = pool.get("nodes")
-        if isinstance(nodes, int) and isinstance(fabrics, list):
+        nodes, spares = pool.get("nodes"), pool.get("spares", 0)
+        if isinstance(nodes, int) and isinstance(spares, int) and isinstance(fabrics, list):
+            nodes += spares  # spares launch in the racks too
             need = -(-nodes // NODES_PER_GPU_MEMORY_FABRIC)
             if len(fabrics) < need:
                 yield Problem(
@@ -174,7 +175,7 @@ def gpu_memory_fabric(raw: Mapping[str, Any]) -> Iterator[Problem]:
                     f"{nodes} nodes need {need} GPU memory fabric(s) "
                     f"({NODES_PER_GPU_MEMORY_FABRIC} nodes per NVL72 rack), {len(fabrics)} given",
                     "list one ocid1.computegpumemoryfabric... per rack (OCI console: Compute > "
-                    "GPU memory fabrics), or lower nodes",
+                    "GPU memory fabrics), or lower nodes/spares",
                 )
 
 

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pulumi.errors import RunError
+
 from infra.capacity import Capacity, summarize
-from infra.config import StackConfig, load_stack_file
+from infra.config import ConfigError, Problem, StackConfig, load_stack_file
 from infra.config.load import to_pulumi_config
 from infra.offline.recorder import RecordingMocks, RecordingMonitor
 
@@ -102,7 +104,14 @@ def run_plan(
     stack = Path(stack_file).name.removeprefix("Pulumi.").removesuffix(".yaml") or "stack"
     if config_map is None:
         config_map = to_pulumi_config(stack_file)
-    mocks, outputs = _run_program(config_map, stack)
+    try:
+        mocks, outputs = _run_program(config_map, stack)
+    except RunError as exc:  # the program refused the config (e.g. user data over OCI's cap)
+        message, _, fix = str(exc).partition("; fix: ")
+        raise ConfigError(
+            [Problem("(program)", "(the stack)", message, fix or "see the message")],
+            str(stack_file),
+        ) from None
     resources = []
     for reg in mocks.registrations.values():
         if reg.type == "pulumi:pulumi:Stack":

@@ -162,3 +162,67 @@ def test_a_node_listed_twice_is_replaced_again(tmp_path: Path) -> None:
     assert [(c.op, c.name) for c in review.changes] == [("replace", "frontier-b200-0007")]
     # and the same config planned again changes nothing
     assert diff_manifests(first, first).changes == ()
+
+
+# No shipped stack has GB200 (NVL72 racks: compute cluster + GPU memory clusters), so one is
+# derived from the example: a full rack of 18 trays on one fabric.
+GB200_POOL = {
+    "name": "gb200",
+    "shape": "BM.GPU.GB200.4",
+    "nodes": 18,
+    "image_id": "ocid1.image.oc1.iad.aaaaaaaaexamplegpuimageubuntu2404arm00000000000000000000",
+    "os": "ubuntu-24.04",
+    "mode": "compute_cluster",
+    "gpu_memory_fabric_ids": ["ocid1.computegpumemoryfabric.oc1.iad.aaaaaaaaexamplefabric0001"],
+}
+GB200_EXPECTED = {
+    "software_bump": {"replace": {"dev-gb200-ic"}, "update": {"dev-gb200-gmc-0"}},
+    "new_image": {"replace": {"dev-gb200-ic"}, "update": {"dev-gb200-gmc-0"}},
+    "ssh_key_rotation": {
+        "replace": {"dev-gb200-ic", "dev-bastion-vm"},
+        "update": {"dev-gb200-gmc-0"},
+    },
+    "nodes_minus_one": {"update": {"dev-gb200-gmc-0"}},  # the memory cluster's size
+    "tag_changed": {"replace": {"dev-gb200-ic"}, "update": TAGGED},
+}
+
+
+def _gb200_stack(tmp_path: Path, change: str | None = None) -> Path:
+    doc = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())
+    doc["config"]["gpufleet:pools"] = [copy.deepcopy(GB200_POOL)]
+    if change:
+        CHANGES[change](doc["config"])
+    path = tmp_path / f"Pulumi.gb200-{change or 'base'}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def gb200_base(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return run_plan(_gb200_stack(tmp_path_factory.mktemp("gb200"))).manifest()
+
+
+@pytest.mark.parametrize("change", sorted(GB200_EXPECTED))
+def test_gb200_routine_change(change: str, gb200_base: dict[str, Any], tmp_path: Path) -> None:
+    head = run_plan(_gb200_stack(tmp_path, change)).manifest()
+    ops: dict[str, set[str]] = {}
+    for c in diff_manifests(gb200_base, head).changes:
+        ops.setdefault(c.op, set()).add(c.name)
+        assert not (c.op == "replace" and c.type in POOL_WIDE), c.name
+    expected = dict(GB200_EXPECTED[change])
+    if expected.get("update") == TAGGED:
+        tagged = {r["name"] for r in gb200_base["resources"] if "freeformTags" in r["inputs"]}
+        expected["update"] = tagged - expected["replace"]
+    assert ops == expected
+
+
+def test_a_spare_beyond_the_rack_needs_another_fabric(tmp_path: Path) -> None:
+    """A full rack has no room for a spare: refused before anything is planned, never
+    silently dropped."""
+    from infra.config import ConfigError, load_stack_file
+
+    with pytest.raises(ConfigError) as err:
+        load_stack_file(_gb200_stack(tmp_path, "spares_changed"))
+    (problem,) = err.value.problems
+    assert problem.key == "gpufleet:pools[0].gpu_memory_fabric_ids"
+    assert "19 nodes need 2 GPU memory fabric(s)" in problem.message

@@ -161,3 +161,25 @@ def test_only_required_model_keys_lack_a_default() -> None:
 def test_no_key_is_entropy_checked_as_a_secret() -> None:
     project = load_project(PROJECT_FILE)
     assert not [k for k in project.config if SECRET_KEY_PATTERN.search(k.split(":")[1])]
+
+
+def test_readme_configuration_table_lists_every_declared_key() -> None:
+    table = README.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
+    rows = set(re.findall(r"^\| `([a-z_]+)", table, re.M))
+    declared = {k.removeprefix("gpufleet:") for k in load_project(PROJECT_FILE).config}
+    assert declared <= rows, declared - rows
+
+
+def test_a_config_the_program_refuses_is_exit_2_not_a_traceback(write_stack) -> None:  # type: ignore[no-untyped-def]
+    """`pulumi preview` would stop in the program (user data over OCI's metadata cap)."""
+    software = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+    packages = [f"pkg{i}==1.0.{i}" for i in range(3000)]
+    sw = software["gpufleet:software"]
+    path = write_stack(
+        {"gpufleet:software": {**sw, "training": {**sw["training"], "packages": packages}}}
+    )
+    for command in ("validate", "plan"):
+        result = CliRunner().invoke(cli, [command, "--stack-config", str(path)])
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert "32000-byte metadata cap" in result.output

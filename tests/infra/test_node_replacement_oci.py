@@ -191,6 +191,7 @@ def test_replacement_detaches_through_the_sdk(
     }
     result = _DetachWithTerminate().create(props)
     assert result.id == f"{INSTANCE}@3"
+    assert result.outs == props  # no secret settings here, so the outputs are the inputs
     assert seen == [api.endpoint]
 
     got = [(r["method"], r["path"]) for r in api.requests]
@@ -268,3 +269,33 @@ def test_the_program_passes_the_stack_settings(tmp_path: Path) -> None:
         r for r in run_plan(path).resources if r["type"] == "pulumi-python:dynamic:Resource"
     ]
     assert request["inputs"]["oci"] == {"region": "us-chicago-1", "config_file_profile": "GPUFLEET"}
+
+
+def test_a_private_key_setting_signs_and_stays_out_of_the_outputs(
+    home: dict[str, Any], api: OciApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = node_replacement.compute_management_client
+    monkeypatch.setattr(
+        node_replacement,
+        "compute_management_client",
+        lambda settings: real(settings, service_endpoint=api.endpoint),
+    )
+    key = home["stack"]
+    settings = {
+        "region": "us-chicago-1",
+        "tenancy": "ocid1.tenancy.oc1..aaaaaaaagpufleettenancy",
+        "user": "ocid1.user.oc1..aaaaaaaagpufleetuser",
+        "fingerprint": key.fingerprint,
+        "key_content": key.path.read_text(),  # oci:privateKey, a secret
+    }
+    props = {
+        "instance_pool_ids": [POOL_B],
+        "instance_id": INSTANCE,
+        "generation": 1,
+        "oci": settings,
+    }
+    result = _DetachWithTerminate().create(props)
+    key_id = f"{settings['tenancy']}/{settings['user']}/{key.fingerprint}"
+    _verify_signature(api.requests[-1], key, key_id)
+    assert "key_content" not in result.outs["oci"]
+    assert result.outs["oci"]["region"] == "us-chicago-1"

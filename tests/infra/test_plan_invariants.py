@@ -87,6 +87,18 @@ def test_only_bastion_admits_ssh_from_outside_and_only_from_admin_cidrs(
 
 
 @pytest.mark.parametrize("stack", STACK_IDS)
+def test_boot_volumes_get_oracles_performance(plans: dict[str, Any], stack: str) -> None:
+    """oci-hpc gives every node's boot volume 30 VPUs/GB (infra/shapes.py TF)."""
+    from infra.shapes import CATALOG
+
+    for ic in of_type(plans[stack], "oci:Core/instanceConfiguration:InstanceConfiguration"):
+        launch = ic["inputs"]["instanceDetails"]["launchDetails"]
+        want = CATALOG[launch["shape"]].boot_volume_vpus_per_gb
+        assert want == 30
+        assert launch["sourceDetails"]["bootVolumeVpusPerGb"] == str(want)
+
+
+@pytest.mark.parametrize("stack", STACK_IDS)
 def test_rdma_plugins_enabled_on_every_pool(plans: dict[str, Any], stack: str) -> None:
     plan = plans[stack]
     ics = of_type(plan, "oci:Core/instanceConfiguration:InstanceConfiguration")

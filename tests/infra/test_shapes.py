@@ -54,7 +54,7 @@ def test_h100_rdma_and_nccl_match_oracles_nccl_conf() -> None:
 FIGURES = (
     "gpu_count|gpu_memory_gb|gpu_tdp_w|nvlink_links|nvlink_gbs_per_link|cpu_cores|ram_gb|"
     "nvme_count|nvme_tb_each|frontend_gbps|rdma_gbps_each|rdma_mtu|busbw_1node_gbs|"
-    "busbw_multinode_gbs|usd_per_gpu_hour|node_max_kw"
+    "busbw_multinode_gbs|usd_per_gpu_hour|node_max_kw|boot_volume_vpus_per_gb"
 )
 
 
@@ -62,7 +62,7 @@ def test_every_figure_line_cites_a_source() -> None:
     """Every figure in the catalog is None or has its source in a comment on its line."""
     text = (Path(__file__).resolve().parents[2] / "infra" / "shapes.py").read_text()
     figures = re.findall(rf"^\s+({FIGURES})=([^,]+),(.*)$", text, re.M)
-    assert len(figures) == 16 * len(CATALOG)
+    assert len(figures) == 17 * len(CATALOG)
     unsourced = [(f, v) for f, v, comment in figures if v.strip() != "None" and "#" not in comment]
     assert unsourced == []
 

@@ -12,7 +12,7 @@ from bootstrap.render.errors import RenderError
 from bootstrap.render.package import Package, PkgFamily
 from bootstrap.render.pool_input import PoolInput
 from bootstrap.render.step import StepData
-from infra.shapes import Shape
+from infra.shapes import HPCX_NET_PLUGIN, Shape
 
 
 def nccl_env(shape: Shape) -> dict[str, str]:
@@ -23,6 +23,11 @@ def nccl_env(shape: Shape) -> dict[str, str]:
     return {"NCCL_DEBUG": "WARN", "NCCL_IB_HCA": "=" + ",".join(shape.rdma_devices)}
 
 
+# In a rendered file, replaced on the node by HPC-X's NCCL plugin path or "none" (the
+# bootstrap's gf::nccl::net_plugin): which HPC-X the image ships is known only there.
+NET_PLUGIN_PLACEHOLDER = "@GF_NCCL_NET_PLUGIN@"
+
+
 def nccl_conf_lines(shape: Shape) -> list[tuple[str, str]]:
     value_ok = re.compile(r"[A-Za-z0-9_=,.:/+-]*")
     out = []
@@ -30,6 +35,8 @@ def nccl_conf_lines(shape: Shape) -> list[tuple[str, str]]:
         if not re.fullmatch(r"NCCL_[A-Z0-9_]+", key) or not value_ok.fullmatch(value):
             raise RenderError(f"{shape.name}: NCCL setting {key}={value!r} is not plain text")
         out.append((key, value))
+    if shape.nccl is not None and shape.nccl.net_plugin == HPCX_NET_PLUGIN:
+        out.append(("NCCL_NET_PLUGIN", NET_PLUGIN_PLACEHOLDER))
     return out
 
 

@@ -15,12 +15,16 @@ def build(inp: PoolInput) -> StepData:
     shape = inp.shape
     return StepData(
         name="rdma",
-        action=f"set MTU {shape.rdma_mtu} on the RDMA ports and wait for the OCA RDMA "
-        "plugins (addresses, 802.1X)",
+        action=(
+            f"set MTU {shape.rdma_mtu} on the RDMA ports and wait"
+            if shape.rdma_mtu is not None
+            else "wait"  # no published MTU for the shape: the OCA plugin's stands
+        )
+        + " for the OCA RDMA plugins (addresses, 802.1X)",
         params={"devices": list(shape.rdma_devices), "mtu": shape.rdma_mtu},
         vars={
             "devices": list(shape.rdma_devices),
-            "mtu": shape.rdma_mtu,
+            "mtu": "" if shape.rdma_mtu is None else shape.rdma_mtu,  # "": not enforced
             "oca_state": OCA_STATE,
             "oca_wait_s": OCA_WAIT_S,
         },

@@ -62,7 +62,7 @@ declare -rA GF_DIGEST=(
   [nvidia_driver]=8d2dc1ff1599fd70704375d4e2215aa6805490fe522c72797ae38c38ee2382f7
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
-  [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
+  [nccl]=c6e5d057917758766a4ae1a62fc6d5377b2653d903301be0d2e70e70f03bb7f3
   [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
   [containers]=531dc89b0cbb361c55dd61ed30153550cf2fdbd1955cfc039bc6b94510f64e7e
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
@@ -198,6 +198,7 @@ NCCL_IB_SPLIT_DATA_ON_QPS=0
 NCCL_SOCKET_IFNAME=eth0
 NCCL_CUMEM_ENABLE=0
 NCCL_IGNORE_CPU_AFFINITY=1
+NCCL_NET_PLUGIN=@GF_NCCL_NET_PLUGIN@
 '
   '#!/usr/bin/env bash
 # gpufleet node health check for pool h100 (BM.GPU.H100.8); run by
@@ -665,11 +666,33 @@ gf::file::write() { # PATH MODE CONTENT (atomic: a new file renamed over the old
   gf::log INFO "wrote $1"
 }
 
+# NCCL_NET_PLUGIN as Oracle's nccl-conf role sets it: HPC-X's SHARP plugin when the image
+# ships one (the first, as `ls` sorts them), else none.
+gf::nccl::net_plugin() {
+  local p
+  for p in "$GF_ROOT"/opt/hpcx-*/nccl_rdma_sharp_plugin/lib/libnccl-net.so; do
+    if [[ -e $p ]]; then
+      printf '%s' "${p#"$GF_ROOT"}"
+      return 0
+    fi
+  done
+  printf 'none'
+}
+
+gf::file::content() { # INDEX VAR: the rendered content with node-side values filled in
+  local -n gf_out=$2
+  gf_out=${GF_FILE_CONTENT[$1]}
+  if [[ $gf_out == *@GF_NCCL_NET_PLUGIN@* ]]; then
+    gf_out=${gf_out//@GF_NCCL_NET_PLUGIN@/$(gf::nccl::net_plugin)}
+  fi
+}
+
 gf::files::check() { # STEP
-  local i
+  local i content
   for i in "${!GF_FILE_STEP[@]}"; do
     if [[ ${GF_FILE_STEP[i]} != "$1" ]]; then continue; fi
-    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"; then
+    gf::file::content "$i" content
+    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"; then
       GF_REASON="${GF_FILE_PATH[i]} is missing or differs from the rendered content"
       return 1
     fi
@@ -677,11 +700,12 @@ gf::files::check() { # STEP
 }
 
 gf::files::ensure() { # STEP
-  local i
+  local i content
   for i in "${!GF_FILE_STEP[@]}"; do
     if [[ ${GF_FILE_STEP[i]} != "$1" ]]; then continue; fi
-    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"; then
-      gf::file::write "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"
+    gf::file::content "$i" content
+    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"; then
+      gf::file::write "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"
       if [[ ${GF_FILE_PATH[i]} == /etc/systemd/* ]]; then GF_UNITS_DIRTY=1; fi
     fi
   done
@@ -1118,7 +1142,7 @@ gf::rdma::port_ok() { # MLX5_DEVICE
     return 1
   fi
   mtu=$(<"$GF_ROOT/sys/class/net/$nd/mtu")
-  if [[ $mtu != "$GF_RDMA_MTU" ]]; then
+  if [[ -n $GF_RDMA_MTU && $mtu != "$GF_RDMA_MTU" ]]; then
     GF_REASON="$1 ($nd) has MTU $mtu, want $GF_RDMA_MTU"
     return 1
   fi
@@ -1140,7 +1164,7 @@ step::rdma::check() {
     return 1
   fi
   for dev in "${GF_RDMA_DEVICES[@]}"; do gf::rdma::port_ok "$dev" || return 1; done
-  GF_REASON="${#GF_RDMA_DEVICES[@]} RDMA ports: IPv4, MTU $GF_RDMA_MTU, 802.1X authenticated"
+  GF_REASON="${#GF_RDMA_DEVICES[@]} RDMA ports: IPv4, MTU ${GF_RDMA_MTU:-as OCA set it}, 802.1X authenticated"
 }
 
 step::rdma::apply() {
@@ -1150,7 +1174,7 @@ step::rdma::apply() {
   fi
   for dev in "${GF_RDMA_DEVICES[@]}"; do
     nd=$(gf::rdma::netdev "$dev") || continue
-    if [[ $(<"$GF_ROOT/sys/class/net/$nd/mtu") != "$GF_RDMA_MTU" ]]; then
+    if [[ -n $GF_RDMA_MTU && $(<"$GF_ROOT/sys/class/net/$nd/mtu") != "$GF_RDMA_MTU" ]]; then
       gf::run ip link set dev "$nd" mtu "$GF_RDMA_MTU"
     fi
   done

@@ -62,7 +62,7 @@ declare -rA GF_DIGEST=(
   [nvidia_driver]=879b1b3e03e39e2b41e85c581fb01f865720f1b5f28e083b977fe7cba4b73f51
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
-  [nccl]=41112325edfcd99a2dff96880e14a5981b343950b2274ad94750562403762ff9
+  [nccl]=749f5b4462a5455f02eb56ef7a811073e292501248055f186c29b05442dab274
   [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
   [containers]=05e6d7723f207418d19e68c187c0292a3a8ee8b9cff6971a07c34bcd2ab45c35
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
@@ -166,6 +166,7 @@ NCCL_IB_SPLIT_DATA_ON_QPS=0
 NCCL_SOCKET_IFNAME=eth0
 NCCL_CUMEM_ENABLE=0
 NCCL_IGNORE_CPU_AFFINITY=1
+NCCL_NET_PLUGIN=@GF_NCCL_NET_PLUGIN@
 '
   '#!/usr/bin/env bash
 # gpufleet node health check for pool h200 (BM.GPU.H200.8); run by
@@ -576,11 +577,33 @@ gf::file::write() { # PATH MODE CONTENT (atomic: a new file renamed over the old
   gf::log INFO "wrote $1"
 }
 
+# NCCL_NET_PLUGIN as Oracle's nccl-conf role sets it: HPC-X's SHARP plugin when the image
+# ships one (the first, as `ls` sorts them), else none.
+gf::nccl::net_plugin() {
+  local p
+  for p in "$GF_ROOT"/opt/hpcx-*/nccl_rdma_sharp_plugin/lib/libnccl-net.so; do
+    if [[ -e $p ]]; then
+      printf '%s' "${p#"$GF_ROOT"}"
+      return 0
+    fi
+  done
+  printf 'none'
+}
+
+gf::file::content() { # INDEX VAR: the rendered content with node-side values filled in
+  local -n gf_out=$2
+  gf_out=${GF_FILE_CONTENT[$1]}
+  if [[ $gf_out == *@GF_NCCL_NET_PLUGIN@* ]]; then
+    gf_out=${gf_out//@GF_NCCL_NET_PLUGIN@/$(gf::nccl::net_plugin)}
+  fi
+}
+
 gf::files::check() { # STEP
-  local i
+  local i content
   for i in "${!GF_FILE_STEP[@]}"; do
     if [[ ${GF_FILE_STEP[i]} != "$1" ]]; then continue; fi
-    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"; then
+    gf::file::content "$i" content
+    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"; then
       GF_REASON="${GF_FILE_PATH[i]} is missing or differs from the rendered content"
       return 1
     fi
@@ -588,11 +611,12 @@ gf::files::check() { # STEP
 }
 
 gf::files::ensure() { # STEP
-  local i
+  local i content
   for i in "${!GF_FILE_STEP[@]}"; do
     if [[ ${GF_FILE_STEP[i]} != "$1" ]]; then continue; fi
-    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"; then
-      gf::file::write "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "${GF_FILE_CONTENT[i]}"
+    gf::file::content "$i" content
+    if ! gf::file::same "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"; then
+      gf::file::write "${GF_FILE_PATH[i]}" "${GF_FILE_MODE[i]}" "$content"
       if [[ ${GF_FILE_PATH[i]} == /etc/systemd/* ]]; then GF_UNITS_DIRTY=1; fi
     fi
   done
@@ -1029,7 +1053,7 @@ gf::rdma::port_ok() { # MLX5_DEVICE
     return 1
   fi
   mtu=$(<"$GF_ROOT/sys/class/net/$nd/mtu")
-  if [[ $mtu != "$GF_RDMA_MTU" ]]; then
+  if [[ -n $GF_RDMA_MTU && $mtu != "$GF_RDMA_MTU" ]]; then
     GF_REASON="$1 ($nd) has MTU $mtu, want $GF_RDMA_MTU"
     return 1
   fi
@@ -1051,7 +1075,7 @@ step::rdma::check() {
     return 1
   fi
   for dev in "${GF_RDMA_DEVICES[@]}"; do gf::rdma::port_ok "$dev" || return 1; done
-  GF_REASON="${#GF_RDMA_DEVICES[@]} RDMA ports: IPv4, MTU $GF_RDMA_MTU, 802.1X authenticated"
+  GF_REASON="${#GF_RDMA_DEVICES[@]} RDMA ports: IPv4, MTU ${GF_RDMA_MTU:-as OCA set it}, 802.1X authenticated"
 }
 
 step::rdma::apply() {
@@ -1061,7 +1085,7 @@ step::rdma::apply() {
   fi
   for dev in "${GF_RDMA_DEVICES[@]}"; do
     nd=$(gf::rdma::netdev "$dev") || continue
-    if [[ $(<"$GF_ROOT/sys/class/net/$nd/mtu") != "$GF_RDMA_MTU" ]]; then
+    if [[ -n $GF_RDMA_MTU && $(<"$GF_ROOT/sys/class/net/$nd/mtu") != "$GF_RDMA_MTU" ]]; then
       gf::run ip link set dev "$nd" mtu "$GF_RDMA_MTU"
     fi
   done
