@@ -340,7 +340,8 @@ readonly GF_REPO_KEY_FILE=/etc/pki/rpm-gpg/RPM-GPG-KEY-NVIDIA-CUDA
 readonly GF_REPO_ID=cuda-rhel9
 
 # nvidia_driver (templates/steps/nvidia_driver.sh.j2)
-readonly GF_DRIVER=570.172.08
+readonly GF_DRIVER=570.172.08 # a version, or "image": keep the image's driver
+readonly GF_DRIVER_MIN='' # with "image": the oldest CUDA runs on
 readonly GF_DNF_MODULE=nvidia-driver:570-open
 
 # gpu_power (templates/steps/gpu_power.sh.j2)
@@ -936,14 +937,38 @@ step::nvidia_repo::apply() {
 
 # --- step: nvidia_driver ------------------------------------------------------------------------
 
+gf::nvidia::at_least() { # HAVE MIN: dotted numeric versions, HAVE >= MIN
+  local -a got need
+  local i
+  IFS=. read -ra got <<<"$1"
+  IFS=. read -ra need <<<"$2"
+  for i in 0 1 2; do
+    if ((10#${got[i]:-0} != 10#${need[i]:-0})); then
+      ((10#${got[i]:-0} > 10#${need[i]:-0}))
+      return
+    fi
+  done
+}
+
 gf::nvidia::loaded_ok() {
   local out v
   if ! out=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>&1); then
     GF_REASON="nvidia-smi failed: ${out##*$'\n'}"
+    if [[ $GF_DRIVER == image ]]; then
+      GF_REASON="software.driver is 'image' but no NVIDIA driver runs ($GF_REASON): use an \
+image that ships one, or pin software.driver"
+    fi
     return 1
   fi
   while IFS= read -r v; do
-    if [[ $v != "$GF_DRIVER" ]]; then
+    GF_DRIVER_LOADED=$v
+    if [[ $GF_DRIVER == image ]]; then
+      if [[ ! $v =~ ^[0-9]+(\.[0-9]+)*$ ]] || ! gf::nvidia::at_least "$v" "$GF_DRIVER_MIN"; then
+        GF_REASON="the image's driver is $v; software.cuda needs >= $GF_DRIVER_MIN: pin \
+software.driver to a newer one"
+        return 1
+      fi
+    elif [[ $v != "$GF_DRIVER" ]]; then
       GF_REASON="the loaded driver is $v, want $GF_DRIVER (after an upgrade: reboot, re-run)"
       return 1
     fi
@@ -963,7 +988,11 @@ step::nvidia_driver::check() {
     return 1
   fi
   gf::nvidia::loaded_ok || return 1
-  GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
+  if [[ $GF_DRIVER == image ]]; then
+    GF_REASON="the image's driver $GF_DRIVER_LOADED (>= $GF_DRIVER_MIN) loaded; services and nvidia_peermem up"
+  else
+    GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
+  fi
 }
 
 # On EL the driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
