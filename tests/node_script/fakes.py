@@ -36,6 +36,7 @@ REAL_TOOLS = (
     "dirname",
     "cp",
     "ln",
+    "readlink",
     "tr",
     "cut",
     "head",
@@ -227,6 +228,10 @@ mkdir -p "$9" && echo "$6" >"$9/TAG"
 [[ $# == 7 && $1 == -C && $3 == MPI=1 && $4 == MPI_HOME=/* && $5 == CUDA_HOME=/usr/local/cuda-* \
    && $6 == NCCL_HOME=/usr && $7 == BUILDDIR=* ]] || refuse "$@"
 [[ -f $2/TAG ]] || { echo "make: *** No targets specified and no makefile found." >&2; exit 2; }
+# nccl-tests reads $(MPI_HOME)/include and $(MPI_HOME)/lib: record where they lead.
+m=${4#MPI_HOME=}
+[[ -L $m/include && -L $m/lib ]] || { echo "fatal error: mpi.h: No such file or directory" >&2; exit 2; }
+printf 'include=%s lib=%s LD_RUN_PATH=%s\n' "$(readlink "$m/include")" "$(readlink "$m/lib")" "${LD_RUN_PATH:-}" >"$S/mpi_build"
 b=${7#BUILDDIR=}; mkdir -p "$b"
 printf '#!/bin/sh\necho all_reduce_perf\n' >"$b/all_reduce_perf"; chmod +x "$b/all_reduce_perf"
 """,

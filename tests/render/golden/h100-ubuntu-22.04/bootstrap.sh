@@ -56,6 +56,8 @@ After=network-online.target cloud-final.service
 [Service]
 # simple: boot need not wait for the installs (exec needs systemd 240; OL8 has 239).
 Type=simple
+# git (nccl-tests) and pip (training venv) look for a home; systemd services get none.
+Environment=HOME=/root
 ExecStart=/usr/local/sbin/gpufleet-bootstrap --resume
 
 [Install]
@@ -85,7 +87,7 @@ declare -rA GF_DIGEST=(
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=64a96299f05ce90d337c5fc31cfb33f2fea7cbcebf87796eb08a2ca6a904aa3a
   [nccl]=0e84561a880f97d875a4590c306cce8f2ddd1427e54d624b89ebb3a8b8a0dea5
-  [nccl_tests]=abe23c8ace1109864a8394bb755cc780cecd27f73408fc8df8d1a1bd79efd241
+  [nccl_tests]=0a44adb11c83c7e79434b4e95601bf746c1b0d32b82f148a4f694bd41339150c
   [containers]=2bee840df491b60ef983795126c5d788a5812e82596ba7f19cf0faf8a9c078c8
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
@@ -461,7 +463,8 @@ readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_NT_DIR=/opt/nccl-tests
 readonly GF_NT_TAG=v2.17.2
 readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
+readonly GF_NT_MPI_INCLUDE=/usr/lib/x86_64-linux-gnu/openmpi/include
+readonly GF_NT_MPI_LIB=/usr/lib/x86_64-linux-gnu/openmpi/lib
 readonly GF_CUDA=12.8
 
 # containers (templates/steps/containers.sh.j2)
@@ -1212,13 +1215,18 @@ step::nccl_tests::check() {
 }
 
 step::nccl_tests::apply() {
-  local src=$GF_ROOT$GF_NT_DIR/src
+  local src=$GF_ROOT$GF_NT_DIR/src mpi=$GF_ROOT$GF_NT_DIR/mpi
   gf::res::apply nccl_tests
   rm -rf -- "$src" "$GF_ROOT$GF_NT_DIR/build"
   mkdir -p -- "$GF_ROOT$GF_NT_DIR"
   gf::run git clone --quiet --depth 1 --branch "$GF_NT_TAG" -- "$GF_NT_REPO" "$src"
-  gf::run make -C "$src" MPI=1 MPI_HOME="$GF_NT_MPI_HOME" CUDA_HOME="/usr/local/cuda-$GF_CUDA" \
-    NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
+  # nccl-tests wants MPI_HOME/include and MPI_HOME/lib; EL keeps them apart: link both under one.
+  mkdir -p -- "$mpi"
+  ln -sfn -- "$GF_NT_MPI_INCLUDE" "$mpi/include"
+  ln -sfn -- "$GF_NT_MPI_LIB" "$mpi/lib"
+  # LD_RUN_PATH (GNU ld, when no -rpath is given): the binaries find libmpi without a module load.
+  gf::run env LD_RUN_PATH="$GF_NT_MPI_LIB" make -C "$src" MPI=1 MPI_HOME="$mpi" \
+    CUDA_HOME="/usr/local/cuda-$GF_CUDA" NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
   gf::stamp::write nccl_tests
 }
 

@@ -56,6 +56,8 @@ After=network-online.target cloud-final.service
 [Service]
 # simple: boot need not wait for the installs (exec needs systemd 240; OL8 has 239).
 Type=simple
+# git (nccl-tests) and pip (training venv) look for a home; systemd services get none.
+Environment=HOME=/root
 ExecStart=/usr/local/sbin/gpufleet-bootstrap --resume
 
 [Install]
@@ -85,7 +87,7 @@ declare -rA GF_DIGEST=(
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
   [nccl]=41112325edfcd99a2dff96880e14a5981b343950b2274ad94750562403762ff9
-  [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
+  [nccl_tests]=57141e9ce8b4b5a9d514441f4eaa3b61b5aa048e3a4d8ca4712b0aeb02c2f77a
   [containers]=298a41dd6faf3fd304bf2a07d9aad6a2c86173f902981a6160e0c3e5d6268908
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
@@ -378,7 +380,8 @@ readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_NT_DIR=/opt/nccl-tests
 readonly GF_NT_TAG=v2.17.2
 readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib64/openmpi
+readonly GF_NT_MPI_INCLUDE=/usr/include/openmpi-x86_64
+readonly GF_NT_MPI_LIB=/usr/lib64/openmpi/lib
 readonly GF_CUDA=12.8
 
 # containers (templates/steps/containers.sh.j2)
@@ -1128,13 +1131,18 @@ step::nccl_tests::check() {
 }
 
 step::nccl_tests::apply() {
-  local src=$GF_ROOT$GF_NT_DIR/src
+  local src=$GF_ROOT$GF_NT_DIR/src mpi=$GF_ROOT$GF_NT_DIR/mpi
   gf::res::apply nccl_tests
   rm -rf -- "$src" "$GF_ROOT$GF_NT_DIR/build"
   mkdir -p -- "$GF_ROOT$GF_NT_DIR"
   gf::run git clone --quiet --depth 1 --branch "$GF_NT_TAG" -- "$GF_NT_REPO" "$src"
-  gf::run make -C "$src" MPI=1 MPI_HOME="$GF_NT_MPI_HOME" CUDA_HOME="/usr/local/cuda-$GF_CUDA" \
-    NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
+  # nccl-tests wants MPI_HOME/include and MPI_HOME/lib; EL keeps them apart: link both under one.
+  mkdir -p -- "$mpi"
+  ln -sfn -- "$GF_NT_MPI_INCLUDE" "$mpi/include"
+  ln -sfn -- "$GF_NT_MPI_LIB" "$mpi/lib"
+  # LD_RUN_PATH (GNU ld, when no -rpath is given): the binaries find libmpi without a module load.
+  gf::run env LD_RUN_PATH="$GF_NT_MPI_LIB" make -C "$src" MPI=1 MPI_HOME="$mpi" \
+    CUDA_HOME="/usr/local/cuda-$GF_CUDA" NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
   gf::stamp::write nccl_tests
 }
 
