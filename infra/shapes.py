@@ -115,6 +115,9 @@ class Shape:
     node_max_kw: float | None  # maximum power draw of one node
     supported_os: tuple[OsName, ...] = ALL_OS
     needs_gpu_memory_cluster: bool = False  # NVL72 racks: compute cluster + GPU memory fabric
+    # None: gpufleet can run pools of this shape. Otherwise what it lacks, said to the user when
+    # a pool names the shape (the catalog keeps its figures for planning and comparison).
+    pools_refused: str | None = None
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -419,6 +422,11 @@ CATALOG: dict[str, Shape] = {
             usd_per_gpu_hour=6.0,  # SKY: $48/node-hour
             node_max_kw=None,  # no public figure found
             supported_os=ALL_OS,  # OSIMG: OL8/OL9 and Ubuntu images for AMD
+            pools_refused=(
+                "gpufleet cannot bootstrap or health-check AMD GPUs: it has no ROCm repository "
+                "or amdgpu driver step, no amd-smi facts or GPU checks (a node with broken GPUs "
+                "would pass the health gate) and no RCCL settings"
+            ),
         ),
     )
 }

@@ -112,3 +112,20 @@ def test_systemd_verify_reports_what_it_does_not_accept(tmp_path: Path):
     assert "Failed to parse service type" in _verify(root, unit)
     unit.write_text(resume_unit("gpus").replace("/usr/local/sbin/", "/usr/local/nowhere/"))
     assert "is not executable" in _verify(root, unit)
+
+
+@pytest.mark.parametrize(("script_rc", "runcmd_ok"), [(0, True), (6, True), (4, False)])
+def test_runcmd_treats_the_reboot_exit_as_success(tmp_path: Path, script_rc: int, runcmd_ok: bool):
+    """cloud-init runs a string runcmd item with sh: exit 6 (rebooting to finish) is not an
+    error there, every other failure still is."""
+    import yaml
+
+    config = CONFIGS["h200-ol9-container"]()
+    doc = yaml.safe_load(render_pool(config, config.pools[0])["cloud-init.yaml"])
+    [line] = doc["runcmd"]
+    assert line == "/usr/local/sbin/gpufleet-bootstrap --reboot || [ $? -eq 6 ]"
+    fake = tmp_path / "gpufleet-bootstrap"
+    fake.write_text(f"#!/bin/sh\nexit {script_rc}\n")
+    fake.chmod(0o755)
+    rc = subprocess.run(["sh", "-c", line.replace("/usr/local/sbin/gpufleet-bootstrap", str(fake))])
+    assert (rc.returncode == 0) is runcmd_ok

@@ -59,6 +59,8 @@ Type=simple
 # git (nccl-tests) and pip (training venv) look for a home; systemd services get none.
 Environment=HOME=/root
 ExecStart=/usr/local/sbin/gpufleet-bootstrap --resume
+# 6: it asked for another reboot (another change); not a failed unit.
+SuccessExitStatus=6
 
 [Install]
 WantedBy=multi-user.target
