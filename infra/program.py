@@ -235,26 +235,18 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
 def first_boot_user_data(config: StackConfig) -> dict[str, str]:
     """Pool -> base64 cloud-init that bootstraps the node at first boot (no SSH needed).
 
-    A pool whose shape has no bootstrap yet (AMD) launches without one, with a warning; a
-    cloud-init over OCI's 32,000-byte metadata cap fails the run before anything is declared.
+    Every pool gets one: config validation refuses shapes the bootstrap cannot serve (AMD), so
+    a pool that still cannot be rendered, or a cloud-init over OCI's 32,000-byte metadata cap,
+    fails the run before anything is declared (`RenderError`), never a node launched bare.
     """
     from bootstrap.render import engine
-    from bootstrap.render.errors import RenderError, UserDataTooLarge
 
-    out = {}
-    for pool in config.pools:
-        try:
-            out[pool.name] = engine.pool_user_data(config, pool)
-        except UserDataTooLarge:
-            raise
-        except RenderError as exc:
-            pulumi.log.warn(f"pool {pool.name}: launching without first-boot bootstrap: {exc}")
-    return out
+    return {pool.name: engine.pool_user_data(config, pool) for pool in config.pools}
 
 
 def main() -> None:
     """Entry point under the engine: validate everything first, then declare."""
-    from bootstrap.render.errors import UserDataTooLarge
+    from bootstrap.render.errors import RenderError
 
     try:
         config = from_pulumi_config(pulumi.runtime.config.CONFIG.get())
@@ -262,6 +254,6 @@ def main() -> None:
     except ConfigError as exc:
         # Nothing has been registered yet: fail the update with every problem listed.
         raise pulumi.RunError(exc.render()) from None
-    except UserDataTooLarge as exc:
+    except RenderError as exc:  # UserDataTooLarge among them
         raise pulumi.RunError(str(exc)) from None
     build(config, user_data)

@@ -134,6 +134,9 @@ class Shape:
     # None where no public source gives it (slurm.conf then declares CPUs=cpu_cores alone).
     cpu_sockets: int | None = None
     threads_per_core: int | None = None
+    # None: gpufleet can run pools of this shape. Otherwise what it lacks, said to the user when
+    # a pool names the shape (the catalog keeps its figures for planning and comparison).
+    pools_refused: str | None = None
     sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -460,6 +463,11 @@ CATALOG: dict[str, Shape] = {
             node_max_kw=None,  # no public figure found
             boot_volume_vpus_per_gb=30,  # TF (Oracle's reference for every shape)
             supported_os=ALL_OS,  # OSIMG: OL8/OL9 and Ubuntu images for AMD
+            pools_refused=(
+                "gpufleet cannot bootstrap or health-check AMD GPUs: it has no ROCm repository "
+                "or amdgpu driver step, no amd-smi facts or GPU checks (a node with broken GPUs "
+                "would pass the health gate) and no RCCL settings"
+            ),
         ),
     )
 }

@@ -111,6 +111,8 @@ def problems(sw: Software) -> list[str]:
             f"{', '.join(CUDA_MIN_DRIVER)}); add its minimum driver from the CUDA "
             "release notes to policy/compat.py"
         )
+    elif sw.driver == "image":
+        pass  # the image's driver is checked on the node against this same minimum
     elif _nums(sw.driver) < _nums(entry[0]):
         out.append(
             f"driver {sw.driver} is older than CUDA {cuda} needs (>= {entry[0]}, "

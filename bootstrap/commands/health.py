@@ -148,6 +148,13 @@ def command(
     if unknown:
         bad_input(f"nodes without a catalog shape: {', '.join(unknown)}; health needs the "
                   f"shape for expected values (known: {', '.join(sorted(CATALOG))})")  # fmt: skip
+    # No GPU checks exist for these shapes: a node with dead GPUs would be admitted.
+    refused = sorted({str(n.shape) for n in inventory.nodes if CATALOG[str(n.shape)].pools_refused})
+    if refused:
+        bad_input("; ".join(f"cannot judge nodes of {s}: {CATALOG[s].pools_refused}"
+                            for s in refused)
+                  + "; fix: leave them out (--pool / --limit) and check them with the vendor's "
+                  "tools")  # fmt: skip
     q_path = quarantine_file or default_path(opts.inventory_path)
     try:
         quarantine = load(q_path)

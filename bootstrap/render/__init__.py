@@ -32,6 +32,21 @@ Exit codes of the rendered script:
     3  preflight failed: not root, wrong shape or OS, too little disk, metadata unreadable
     4  a step failed (apply errored, or still not right after apply); its status line names it
     5  another run holds the lock
+    6  a step needs a reboot (its status line says why; the later steps report skipped); with
+       --reboot the node reboots in a minute, and gpufleet-bootstrap-resume.service resumes
+       the bootstrap at the next boot. The node's state: /var/lib/gpufleet/bootstrap.json.
+
+Reboot and resume (templates/lib/reboot.sh.j2): a step whose apply leaves a gap only a reboot
+closes sets GF_REBOOT_REASON in its check (nvidia_driver: the pinned driver is installed, another
+one, or none, is loaded; nvidia-smi then says "Driver/library version mismatch"). The run then
+records "<step> <digest> <boot id>" in /var/lib/gpufleet/state/reboot, arms the resume unit
+(gpufleet-bootstrap-resume.service, conditioned on the flag /var/lib/gpufleet/state/resume; the
+script copies itself to /usr/local/sbin/gpufleet-bootstrap, which the unit runs), reports the
+later steps skipped, and with --reboot (cloud-init passes it) schedules `shutdown -r +1`; exit 6.
+At the next boot the unit runs `--resume`: every step is checked again (those done report ok)
+and the rest apply. If the same change (same step and digest) still needs a reboot at another
+boot id, the step fails: one reboot per change. A run that ends ok or failed removes the flag,
+so a failure never loops.
 
 Errors: see `errors.py` (RenderError, UserDataTooLarge). AMD shapes raise RenderError
 ("not supported yet") at render time.
@@ -53,6 +68,7 @@ EXIT_CODES: dict[int, str] = {
     3: "preflight failed",
     4: "step failed",
     5: "locked",
+    6: "reboot required",
 }
 
 __all__ = [

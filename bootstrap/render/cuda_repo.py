@@ -56,7 +56,8 @@ class CudaRepo:
 
 
 def cuda_repo(family: PkgFamily, os_id: str, os_version: str, cpu_arch: str) -> CudaRepo:
-    """NVIDIA's repository for this OS (GUIDE; Arm servers use the `sbsa` tree)."""
+    """NVIDIA's repository for this OS (GUIDE; Arm servers use the `sbsa` tree, as IMG's
+    nvidia_driver role vars `_ubuntu_repo_dir_arm` do)."""
     arch = "sbsa" if cpu_arch == "aarch64" else "x86_64"
     if family == "apt":
         distro = f"{os_id}{os_version.replace('.', '')}"

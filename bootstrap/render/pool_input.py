@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bootstrap.render import plain
 from bootstrap.render.errors import RenderError
 from bootstrap.render.node_os import NODE_OS, NodeOs
+from bootstrap.render.package import PkgFamily
 from infra.config import Pool, StackConfig
 from infra.shapes import CATALOG, Shape
 
@@ -23,7 +24,7 @@ class PoolInput:
     checker: bool  # embed the node health checker (False: the first-boot copy in cloud-init)
 
     @property
-    def family(self) -> str:
+    def family(self) -> PkgFamily:
         return self.os.family
 
 

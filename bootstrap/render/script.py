@@ -16,6 +16,14 @@ from bootstrap.render.steps import build_all
 from infra.config import Pool, StackConfig
 
 IMDS_URL = "http://169.254.169.254/opc/v2"  # IMDS v2; header "Authorization: Bearer Oracle"
+INSTALLED_PATH = (
+    "/usr/local/sbin/gpufleet-bootstrap"  # cloud-init writes it; the resume unit runs it
+)
+STATUS_FILE = (
+    "/var/lib/gpufleet/bootstrap.json"  # the node's bootstrap state, see the script header
+)
+RESUME_UNIT = "gpufleet-bootstrap-resume.service"
+RESUME_FLAG = "/var/lib/gpufleet/state/resume"  # the unit runs only while this exists
 
 
 def script_context(inp: PoolInput, steps: list[StepData]) -> dict[str, Any]:
@@ -29,6 +37,10 @@ def script_context(inp: PoolInput, steps: list[StepData]) -> dict[str, Any]:
         "os": inp.os.name,
         "pkg_family": family,
         "imds_url": IMDS_URL,
+        "status_file": STATUS_FILE,
+        "installed_path": INSTALLED_PATH,
+        "resume_unit": RESUME_UNIT,
+        "resume_unit_text": resume_unit(inp.name),
         "steps": [
             {
                 "name": s.name,
@@ -50,6 +62,11 @@ def script_context(inp: PoolInput, steps: list[StepData]) -> dict[str, Any]:
         "units_off": [{"step": s.name, "unit": u} for s in steps for u in s.units_off],
         "modules": [{"step": s.name, "module": m} for s in steps for m in s.modules],
     }
+
+
+def resume_unit(pool: str) -> str:
+    """The systemd unit that resumes the bootstrap at boot while a reboot is pending."""
+    return render_text("resume.service.j2", pool=pool, flag=RESUME_FLAG, script=INSTALLED_PATH)
 
 
 def build_context(config: StackConfig, pool: Pool, *, checker: bool = True) -> dict[str, Any]:

@@ -173,7 +173,24 @@ def _zero_is_no_budget(value: object) -> object:
 SafeName = Annotated[str, AfterValidator(_safe_name)]
 Cidr = Annotated[str, AfterValidator(_cidr)]
 ImageOcid = Annotated[str, ocid("image")]
-DriverVersion = Annotated[str, version("570.172.08", r"^\d{3}\.\d{1,3}(\.\d{1,3})?$")]
+_DRIVER_RE = re.compile(r"\d{3}\.\d{1,3}(\.\d{1,3})?")
+# The word that keeps whatever driver the node's image ships (checked on the node against
+# software.cuda's minimum driver, policy/compat.py).
+IMAGE_DRIVER = "image"
+
+
+def _driver(value: str) -> str:
+    if value == IMAGE_DRIVER or _DRIVER_RE.fullmatch(value):
+        return value
+    raise bad(
+        "not a pinned driver version; allowed: an exact version like '570.172.08' (no "
+        f"'latest', ranges or wildcards), or {IMAGE_DRIVER!r} to keep the image's own driver",
+        "pin the exact version you tested, e.g. '570.172.08', or write 'image' when the image "
+        "ships the driver you want",
+    )
+
+
+DriverVersion = Annotated[str, AfterValidator(_driver)]
 CudaVersion = Annotated[str, version("12.8", r"^\d{2}\.\d(\.\d+)?$")]
 NcclVersion = Annotated[str, version("2.26.2-1", r"^2\.\d+\.\d+(-\d+)?$")]
 GitTag = Annotated[str, version("v2.17.2", r"^v\d+\.\d+\.\d+$")]

@@ -132,6 +132,22 @@ def subnet_layout(raw: Mapping[str, Any]) -> Iterator[Problem]:
         )
 
 
+def shape_served(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    """A pool only on shapes the node bootstrap and the health gate can serve (not MI300X)."""
+    for i, pool in _pools(raw):
+        shape = CATALOG.get(str(pool.get("shape")))
+        if shape is None or shape.pools_refused is None:
+            continue
+        served = sorted(s.name for s in CATALOG.values() if s.pools_refused is None)
+        yield Problem(
+            key_path(("pools", i, "shape")),
+            show(pool.get("shape")),
+            f"{shape.pools_refused}; shapes gpufleet serves: {', '.join(served)}",
+            f"use one of those shapes for this pool (e.g. BM.GPU.H200.8), or run {shape.name} "
+            "nodes outside gpufleet (Oracle's ROCm images and its oci-hpc stack)",
+        )
+
+
 def os_supported_for_shape(raw: Mapping[str, Any]) -> Iterator[Problem]:
     for i, pool in _pools(raw):
         shape = CATALOG.get(str(pool.get("shape")))
@@ -293,6 +309,7 @@ RULES: tuple[Rule, ...] = (
     some_admin_cidr,
     world_open_ssh,
     subnet_layout,
+    shape_served,
     os_supported_for_shape,
     gpu_memory_fabric,
     container_needs_image,

@@ -191,3 +191,13 @@ def test_a_large_fleet_lists_only_what_did_not_pass_and_groups_shared_findings(
     assert "60 nodes: 59 pass, 1 fail, 0 unreachable" in out
     doc = json.loads((tmp_path / "health.json").read_text())
     assert len(doc["nodes"]) == 60  # the report keeps every node
+
+
+def test_nodes_of_a_shape_without_gpu_checks_are_refused_not_passed(tmp_path: Path) -> None:
+    """MI300X has no amd-smi facts or GPU checks: a node with dead GPUs would pass the gate."""
+    _, facts = fleet(tmp_path, ["gpu-1"])
+    amd = inventory(tmp_path / "amd.json", [("gpu-1", "train")], shape="BM.GPU.MI300X.8")
+    code, out, err = run("--inventory", str(amd), "--facts-dir", str(facts))
+    assert code == 2, out
+    assert "cannot judge nodes of BM.GPU.MI300X.8: gpufleet cannot bootstrap or health-check" in err
+    assert "no amd-smi facts or GPU checks" in err and "fix: leave them out" in err

@@ -215,8 +215,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str]]]] = [
             (
                 "gpufleet:software.driver",
                 "'latest'",
-                "not a pinned version; allowed: an exact version like '570.172.08' "
-                "(no 'latest', ranges or wildcards)",
+                "not a pinned driver version; allowed: an exact version like '570.172.08' "
+                "(no 'latest', ranges or wildcards), or 'image' to keep the image's own driver",
             )
         ],
     ),

@@ -270,13 +270,18 @@ def test_every_pool_self_bootstraps_within_the_metadata_cap(
             assert "gpufleet_fss_host" in metadata
 
 
-def test_amd_pool_launches_without_bootstrap_and_says_so(write_stack: Any) -> None:
+def test_an_amd_pool_is_refused_before_anything_is_planned(write_stack: Any) -> None:
+    """MI300X: no ROCm bootstrap, no amd-smi health checks; refused, never launched bare."""
     import yaml
 
+    from infra.config import ConfigError
     from infra.offline.plan import run_plan
     from tests.infra.conftest import EXAMPLE
 
     pool = yaml.safe_load(EXAMPLE.read_text())["config"]["gpufleet:pools"][0]
-    plan = run_plan(write_stack({"gpufleet:pools": [{**pool, "shape": "BM.GPU.MI300X.8"}]}))
-    (ic,) = of_type(plan, "oci:Core/instanceConfiguration:InstanceConfiguration")
-    assert "user_data" not in ic["inputs"]["instanceDetails"]["launchDetails"]["metadata"]
+    with pytest.raises(ConfigError) as err:
+        run_plan(write_stack({"gpufleet:pools": [{**pool, "shape": "BM.GPU.MI300X.8"}]}))
+    text = err.value.render()
+    assert "gpufleet:pools[0].shape = 'BM.GPU.MI300X.8': gpufleet cannot bootstrap or " in text
+    for missing in ("ROCm repository", "amd-smi facts", "RCCL settings", "BM.GPU.H200.8"):
+        assert missing in text

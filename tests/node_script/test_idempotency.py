@@ -58,13 +58,7 @@ def test_first_run_changes_second_run_is_all_ok(case, make_node):
     if step_of(node.ctx, "rdma")["vars"]["mtu"] == "":
         already_ok.add("rdma")
     for step, status in statuses.items():
-        want = (
-            "ok"
-            if step in already_ok
-            else "skipped"
-            if step in disabled
-            else "changed"
-        )
+        want = "ok" if step in already_ok else "skipped" if step in disabled else "changed"
         assert status == want, (step, first.by_step()[step])
     for line in first.statuses:
         assert set(line) == {"step", "status", "message", "seconds"}

@@ -16,7 +16,7 @@ import pytest
 from bootstrap.render import cuda_repo
 from tests.packages import stub_repos
 from tests.packages.pm_node import PmNode
-from tests.render.configs import config_with, pool
+from tests.render.configs import config_with, example_raw, pool
 
 OSES = ("ubuntu-22.04", "ubuntu-24.04", "oracle-linux-8", "oracle-linux-9")
 PIN = "570.172.08"
@@ -67,15 +67,17 @@ def test_pins_install_exactly_then_the_rerun_is_a_no_op(node, os_name):
     # The driver's whole dependency set came at the pinned version, not the newer one.
     lib = "libnvidia-compute-570" if n.family == "apt" else "nvidia-driver-libs"
     assert PIN in (n.installed(lib) or ""), first.stderr[-3000:]
-    # The kernel still runs no driver until a reboot: the step says so rather than pass.
+    # The kernel runs no driver until a reboot: the run asks for one (exit 6) rather than pass.
     driver = n.statuses(first)["nvidia_driver"]
-    assert driver["status"] == "failed" and "nvidia-smi" in driver["message"], driver
+    assert first.returncode == 6, first.stderr[-3000:]
+    assert driver["status"] == "changed" and "reboot required" in driver["message"], driver
 
-    n.load_driver(PIN)  # after the reboot
+    n.load_driver(PIN)  # after the reboot: the resumed run loads modules, starts services
     before = len(n.pm_calls())
-    second = n.run("--only", "nvidia_driver,nccl")
-    assert second.returncode == 0, second.stderr[-3000:]
-    statuses = n.statuses(second)
+    resumed = n.run("--only", "nvidia_driver,nccl")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    third = n.run("--only", "nvidia_driver,nccl")
+    statuses = n.statuses(third)
     assert [statuses[s]["status"] for s in ("nvidia_driver", "nccl")] == ["ok", "ok"], statuses
     installs = [c for c in n.pm_calls()[before:] if " install " in f" {c} "]
     assert installs == [], installs
@@ -208,3 +210,48 @@ def test_a_node_without_internet_says_why_the_repository_cannot_be_configured(
     message = n.statuses(run)["nvidia_repo"]["message"]
     assert message.startswith("cannot download NVIDIA's signing key"), message
     assert "an image that already configures the CUDA repository" in message
+
+
+# --- driver: image ----------------------------------------------------------------------------
+
+
+def _image_driver_node(tmp_path, os_name: str) -> PmNode:
+    raw = example_raw()["software"] | {"driver": "image"}
+    n = PmNode(tmp_path, config_with(pool("BM.GPU.H100.8", os_name), software=raw))
+    n.add_repo()
+    return n
+
+
+@pytest.mark.parametrize("os_name", ("ubuntu-22.04", "oracle-linux-9"))
+def test_driver_image_keeps_the_image_driver_when_new_enough(tmp_path, nvidia_mirror, os_name):
+    n = _image_driver_node(tmp_path, os_name)
+    n.load_driver("580.95.05")  # what the image ships, newer than any pin; CUDA 12.8 needs 570.26
+    run = n.run("--only", "nvidia_driver")
+    assert run.returncode == 0, run.stderr[-3000:]
+    line = n.statuses(run)["nvidia_driver"]
+    assert line["status"] == "changed" and line["message"].startswith("keep the image's"), line
+    # DCGM came from the repository at its pin; no driver package was asked for.
+    assert _same(n.installed("datacenter-gpu-manager-4-core"), cuda_repo.DCGM_VERSION[n.family])
+    installs = " ".join(c for c in n.pm_calls() if " install " in f" {c} ")
+    assert "nvidia-driver" not in installs and "fabric" not in installs, installs
+    again = n.run("--only", "nvidia_driver")
+    line = n.statuses(again)["nvidia_driver"]
+    assert line["status"] == "ok", line
+    assert line["message"].startswith("the image's driver 580.95.05 (>= 570.26) loaded"), line
+
+
+def test_driver_image_refuses_a_driver_too_old_for_cuda(tmp_path, nvidia_mirror):
+    n = _image_driver_node(tmp_path, "ubuntu-22.04")
+    n.load_driver("560.35.03")
+    run = n.run("--only", "nvidia_driver")
+    assert run.returncode == 4
+    message = n.statuses(run)["nvidia_driver"]["message"]
+    assert "the image's driver is 560.35.03; software.cuda needs >= 570.26" in message, message
+
+
+def test_driver_image_on_an_image_without_a_driver_says_so(tmp_path, nvidia_mirror):
+    n = _image_driver_node(tmp_path, "oracle-linux-8")
+    run = n.run("--only", "nvidia_driver")
+    assert run.returncode == 4
+    message = n.statuses(run)["nvidia_driver"]["message"]
+    assert "software.driver is 'image' but no NVIDIA driver runs" in message, message

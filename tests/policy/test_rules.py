@@ -182,6 +182,9 @@ def test_ssh_inside_vcn_is_not_outside() -> None:
         ("570.172.08", "12.7", "2.23.4-1", "CUDA 12.7 is not in the known-compatible matrix"),
         ("570.172.08", "12.4", "2.23.4-1", "built for CUDA 12.6"),
         ("570.172.08", "12.8", "2.99.1-1", "NCCL 2.99.1-1 is not in the known-compatible matrix"),
+        # the image's driver is checked on the node against the same minimum
+        ("image", "12.8", "2.23.4-1", None),
+        ("image", "12.7", "2.23.4-1", "CUDA 12.7 is not in the known-compatible matrix"),
     ],
 )
 def test_software_matrix(plan: Any, driver: str, cuda: str, nccl: str, bad: str | None) -> None:

@@ -121,7 +121,8 @@ def test_cli_render_amd_pool_exits_2(tmp_path: Path):
         cli, ["render", "--stack-config", str(stack), "--out", str(tmp_path / "out")]
     )
     assert result.exit_code == 2
-    assert "BM.GPU.MI300X.8 (AMD GPUs) is not supported by the node bootstrap yet" in result.output
+    assert "gpufleet:pools[0].shape = 'BM.GPU.MI300X.8': gpufleet cannot bootstrap" in result.output
+    assert "fix: use one of those shapes for this pool" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -20,11 +20,23 @@ BUILD_PACKAGES = {
 }
 
 
-def mpi_home(family: str, cpu_arch: str) -> str:
-    """MPI_HOME for nccl-tests' Makefile, where the OS's Open MPI packages put it."""
+def mpi_layout(family: str, cpu_arch: str) -> tuple[str, str]:
+    """(directory of mpi.h, directory of libmpi.so) of the OS's Open MPI development package.
+
+    nccl-tests (src/Makefile @ v2.17.2: `-I$(MPI_HOME)/include`, `-L$(MPI_HOME)/lib`) wants
+    both under one MPI_HOME; the step links them under one (see templates/steps/nccl_tests).
+    - EL (Oracle Linux): openmpi-devel is configured with --prefix=%{_libdir}/openmpi and
+      --includedir=%{_includedir}/openmpi-%{_arch}, libraries in %{_libdir}/openmpi/lib
+      (Fedora's openmpi.spec, as imported in github.com/microsoft/azurelinux @ 8afff96d
+      SPECS-EXTENDED/openmpi/openmpi.spec). That lib dir is not on the loader's path.
+    - Debian/Ubuntu: libopenmpi-dev has .../<arch>-linux-gnu/openmpi/include/mpi.h and
+      .../openmpi/lib/libmpi.so -> ../../libmpi.so.40 (dpkg -c libopenmpi-dev 4.1.4-3, Debian
+      12; Ubuntu ships the same packaging), the library itself on the default path.
+    """
     if family == "dnf":
-        return "/usr/lib64/openmpi"
-    return f"/usr/lib/{cpu_arch}-linux-gnu/openmpi"
+        return f"/usr/include/openmpi-{cpu_arch}", "/usr/lib64/openmpi/lib"
+    home = f"/usr/lib/{cpu_arch}-linux-gnu/openmpi"
+    return f"{home}/include", f"{home}/lib"
 
 
 def cuda_toolkit_package(cuda: str) -> Package:
@@ -35,11 +47,13 @@ def cuda_toolkit_package(cuda: str) -> Package:
 
 def build(inp: PoolInput) -> StepData:
     tag = plain.safe("tag", "software.nccl_tests", inp.config.software.nccl_tests, inp.name)
+    mpi_include, mpi_lib = mpi_layout(inp.family, inp.shape.cpu_arch)
     params = {
         "tag": tag,
         "repo": NCCL_TESTS_REPO,
         "cuda": inp.cuda,
-        "mpi_home": mpi_home(inp.family, inp.shape.cpu_arch),
+        "mpi_include": mpi_include,
+        "mpi_lib": mpi_lib,
     }
     return StepData(
         name="nccl_tests",

@@ -6,9 +6,12 @@
 # checks first, applies only what differs, then checks again. A re-run with the same config
 # changes nothing and reports every step "ok".
 #
-# Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--list] [--help]
-#   --check  observe everything, change nothing; steps that would change report
-#            status "changed" with a message starting "would ..."
+# Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--reboot] [--resume]
+#                           [--list] [--help]
+#   --check   observe everything, change nothing; steps that would change report
+#             status "changed" with a message starting "would ..."
+#   --reboot  reboot (once per change) when a step needs it; the next boot resumes the run
+#   --resume  run by the resume unit at boot: --reboot, and wait for the lock
 #
 # stdout: one JSON line per step, nothing else:
 #   {"step": "...", "status": "ok|changed|failed|skipped", "message": "...", "seconds": 1.234}
@@ -21,6 +24,9 @@
 #   3  preflight failed: not root, wrong shape or OS, too little disk, metadata unreadable
 #   4  a step failed: its apply errored, or the node is still not right after it
 #   5  another gpufleet-bootstrap run holds the lock
+#   6  a step needs a reboot: its status line says why, the later steps report skipped
+#
+# Node state: /var/lib/gpufleet/bootstrap.json (state: running|ok|failed|reboot-required|rebooting).
 #
 # Seams (used by the tests): GF_ROOT prefixes every file path; GF_IMDS is the instance metadata
 # root, a directory or a loopback URL (default IMDS v2); GF_EUID replaces the effective uid in
@@ -37,6 +43,28 @@ readonly GF_SHAPE=BM.GPU.H200.8
 readonly GF_OS=oracle-linux-9
 readonly GF_PKG_FAMILY=dnf
 readonly GF_IMDS_DEFAULT=http://169.254.169.254/opc/v2
+readonly GF_STATUS_FILE=/var/lib/gpufleet/bootstrap.json
+readonly GF_INSTALLED_PATH=/usr/local/sbin/gpufleet-bootstrap
+readonly GF_RESUME_UNIT=gpufleet-bootstrap-resume.service
+readonly GF_RESUME_UNIT_TEXT='[Unit]
+Description=gpufleet: resume the node bootstrap of pool h200 after the reboot it asked for
+# The flag: set when a step needs a reboot, removed when a run ends ok or failed (no loop).
+ConditionPathExists=/var/lib/gpufleet/state/resume
+Wants=network-online.target
+After=network-online.target cloud-final.service
+
+[Service]
+# simple: boot need not wait for the installs (exec needs systemd 240; OL8 has 239).
+Type=simple
+# git (nccl-tests) and pip (training venv) look for a home; systemd services get none.
+Environment=HOME=/root
+ExecStart=/usr/local/sbin/gpufleet-bootstrap --resume
+# 6: it asked for another reboot (another change); not a failed unit.
+SuccessExitStatus=6
+
+[Install]
+WantedBy=multi-user.target
+'
 
 readonly -a GF_STEPS=(
   preflight
@@ -63,7 +91,7 @@ declare -rA GF_DIGEST=(
   [gpu_power]=d6ac316290925c13d2ccbdae3cf07b60561f44dba1af8bf141667bd08310f7e3
   [rdma]=afffc95c4e676bdc053e1bdd9bd59112068fdd9aa0fb23ead11755b221206c9c
   [nccl]=749f5b4462a5455f02eb56ef7a811073e292501248055f186c29b05442dab274
-  [nccl_tests]=88560a77a5e03d2381424265d48b7626419ae13a8b344d80941895c12a996058
+  [nccl_tests]=57141e9ce8b4b5a9d514441f4eaa3b61b5aa048e3a4d8ca4712b0aeb02c2f77a
   [containers]=05e6d7723f207418d19e68c187c0292a3a8ee8b9cff6971a07c34bcd2ab45c35
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
@@ -341,7 +369,8 @@ readonly GF_REPO_KEY_FILE=/etc/pki/rpm-gpg/RPM-GPG-KEY-NVIDIA-CUDA
 readonly GF_REPO_ID=cuda-rhel9
 
 # nvidia_driver (templates/steps/nvidia_driver.sh.j2)
-readonly GF_DRIVER=570.172.08
+readonly GF_DRIVER=570.172.08 # a version, or "image": keep the image's driver
+readonly GF_DRIVER_MIN='' # with "image": the oldest CUDA runs on
 readonly GF_DNF_MODULE=nvidia-driver:570-open
 
 # gpu_power (templates/steps/gpu_power.sh.j2)
@@ -368,7 +397,8 @@ readonly GF_OCA_WAIT_DEFAULT=900
 readonly GF_NT_DIR=/opt/nccl-tests
 readonly GF_NT_TAG=v2.17.2
 readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib64/openmpi
+readonly GF_NT_MPI_INCLUDE=/usr/include/openmpi-x86_64
+readonly GF_NT_MPI_LIB=/usr/lib64/openmpi/lib
 readonly GF_CUDA=12.8
 
 # containers (templates/steps/containers.sh.j2)
@@ -400,6 +430,7 @@ readonly GF_HEALTH_INTERVAL=5
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
 
 readonly EXIT_INTERNAL=1 EXIT_USAGE=2 EXIT_PREFLIGHT=3 EXIT_STEP_FAILED=4 EXIT_LOCKED=5
+readonly EXIT_REBOOT=6
 
 # --- library: logging, status lines, errors ---------------------------------------------------
 
@@ -441,6 +472,7 @@ gf::status() { # STEP STATUS MESSAGE: the one machine-readable line per step (fd
 }
 
 gf::step_fail() { # MESSAGE: report the current step failed and stop
+  GF_FAILED_STEP=$GF_STEP GF_FAILED_REASON=$1
   gf::status "$GF_STEP" failed "$1"
   if [[ $GF_STEP == preflight ]]; then exit "$EXIT_PREFLIGHT"; fi
   exit "$EXIT_STEP_FAILED"
@@ -453,6 +485,7 @@ gf::on_err() { # RC LINE COMMAND (the ERR trap)
   if [[ -n ${GF_STEP:-} ]]; then
     gf::step_fail "line $2: '$3' exited $1"
   fi
+  GF_FAILED_REASON="internal error: line $2: '$3' exited $1"
   gf::log ERROR "line $2: '$3' exited $1"
   exit "$EXIT_INTERNAL"
 }
@@ -707,6 +740,95 @@ gf::fstab::ensure() { # MOUNTPOINT LINE: LINE becomes the only entry for MOUNTPO
   gf::log INFO "fstab: $2"
 }
 
+# --- library: reboot and resume, the node's status file ------------------------------------------
+# How it works: bootstrap/render/__init__.py ("Reboot and resume").
+
+gf::boot_id() { cat -- "$GF_ROOT/proc/sys/kernel/random/boot_id" 2>/dev/null || printf 'unknown\n'; }
+
+gf::node_status() { # STATE STEP REASON EXIT_CODE -> $GF_STATUS_FILE, atomically (never in --check)
+  local file=$GF_ROOT$GF_STATUS_FILE boot now
+  if [[ $GF_CHECK == 1 ]]; then return 0; fi
+  boot=$(gf::boot_id)
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p -- "${file%/*}"
+  printf '{"state":%s,"step":%s,"reason":%s,"exit_code":%d,"updated_at":"%s","boot_id":%s}\n' \
+    "$(gf::json "$1")" "$(gf::json "$2")" "$(gf::json "$3")" "$4" "$now" "$(gf::json "$boot")" \
+    >"$file.gpufleet-new"
+  mv -f -- "$file.gpufleet-new" "$file"
+}
+
+gf::resume::arm() { # the unit runs the installed copy: make it this script
+  local self=$GF_ROOT$GF_INSTALLED_PATH
+  if [[ $GF_SELF != "$self" ]]; then
+    mkdir -p -- "${self%/*}"
+    cp -- "$GF_SELF" "$self.gpufleet-new"
+    chmod 0755 "$self.gpufleet-new"
+    mv -f -- "$self.gpufleet-new" "$self"
+    gf::log INFO "installed this script as $GF_INSTALLED_PATH for the resume unit"
+  fi
+  if ! gf::file::same "/etc/systemd/system/$GF_RESUME_UNIT" 0644 "$GF_RESUME_UNIT_TEXT"; then
+    gf::file::write "/etc/systemd/system/$GF_RESUME_UNIT" 0644 "$GF_RESUME_UNIT_TEXT"
+    gf::run systemctl daemon-reload
+  fi
+  if ! systemctl is-enabled --quiet "$GF_RESUME_UNIT"; then gf::run systemctl enable "$GF_RESUME_UNIT"; fi
+  : >"$GF_STATE_DIR/resume"
+}
+
+gf::resume::disarm() { rm -f -- "$GF_STATE_DIR/resume"; }
+
+gf::reboot::forget() { # STEP: it is in its desired state, so no reboot is owed for it
+  local step="" rest
+  if [[ $GF_CHECK == 1 ]]; then return 0; fi
+  read -r step rest <"$GF_STATE_DIR/reboot" 2>/dev/null || true
+  if [[ $step == "$1" ]]; then rm -f -- "$GF_STATE_DIR/reboot"; fi
+}
+
+gf::reboot::request() { # STEP REASON: record it, arm the resume; a second time fails the step
+  local step=$1 reason=$2 boot had_step="" had_digest="" had_boot=""
+  boot=$(gf::boot_id)
+  read -r had_step had_digest had_boot <"$GF_STATE_DIR/reboot" 2>/dev/null || true
+  if [[ $had_step == "$step" && $had_digest == "${GF_DIGEST[$step]}" && $had_boot != "$boot" ]]; then
+    gf::step_fail "still not in the desired state after the reboot for this change: $reason"
+  fi
+  mkdir -p -- "$GF_STATE_DIR"
+  printf '%s %s %s\n' "$step" "${GF_DIGEST[$step]}" "$boot" >"$GF_STATE_DIR/reboot"
+  gf::resume::arm
+  GF_REBOOT_STEP=$step
+  GF_REBOOT_WHY=$reason
+  gf::status "$step" changed "${GF_ACTION[$step]}; reboot required: $reason"
+}
+
+gf::reboot::finish() { # after the loop: reboot (when allowed) and exit 6
+  local why="$GF_REBOOT_STEP: $GF_REBOOT_WHY"
+  if [[ $GF_REBOOT == 1 ]]; then
+    gf::node_status rebooting "$GF_REBOOT_STEP" "$GF_REBOOT_WHY; $GF_RESUME_UNIT resumes after the boot" "$EXIT_REBOOT"
+    # In a minute: the caller (cloud-init, SSH) sees this run end first.
+    gf::run shutdown -r +1 "gpufleet: reboot for $why"
+  else
+    gf::node_status reboot-required "$GF_REBOOT_STEP" \
+      "$GF_REBOOT_WHY; reboot the node ($GF_RESUME_UNIT resumes the bootstrap) or re-run with --reboot" \
+      "$EXIT_REBOOT"
+  fi
+  gf::log INFO "reboot required by $why"
+  exit "$EXIT_REBOOT"
+}
+
+gf::finish() { # RC (the EXIT trap): the node's status file for a run that ended ok or failed
+  case $1 in
+    0)
+      if [[ -z $GF_ONLY && -z $GF_SKIP ]]; then
+        gf::node_status ok "" "every step ok, changed or skipped" 0
+        if [[ $GF_CHECK != 1 ]]; then gf::resume::disarm; fi
+      fi
+      ;;
+    "$EXIT_REBOOT" | "$EXIT_LOCKED") ;; # written by gf::reboot::finish / another run's state
+    *)
+      gf::node_status failed "${GF_FAILED_STEP:-}" "${GF_FAILED_REASON:-exit code $1}" "$1"
+      if [[ $GF_CHECK != 1 ]]; then gf::resume::disarm; fi
+      ;;
+  esac
+}
+
 # --- step: preflight (observes only; a failure stops the run with exit 3) ----------------------
 
 gf::preflight::os() {
@@ -877,27 +999,15 @@ step::local_nvme::apply() {
 
 # --- step: nvidia_repo ---------------------------------------------------------------------------
 
-gf::repo::files() { # the package manager's source files (apt) or repo files (dnf)
+gf::repo::configured_in() { # prints the first source / repo file naming the repository
+  local where=${GF_REPO_URL#*://} file
+  local -a files=("$GF_ROOT"/etc/yum.repos.d/*.repo)
   if [[ $GF_PKG_FAMILY == apt ]]; then
-    compgen -G "$GF_ROOT/etc/apt/sources.list" || true
-    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.list" || true
-    compgen -G "$GF_ROOT/etc/apt/sources.list.d/*.sources" || true
-  else
-    compgen -G "$GF_ROOT/etc/yum.repos.d/*.repo" || true
+    files=("$GF_ROOT"/etc/apt/sources.list "$GF_ROOT"/etc/apt/sources.list.d/*)
   fi
-}
-
-gf::repo::configured_in() { # prints the first file that names the repository (scheme aside)
-  local where=${GF_REPO_URL#*:} f
-  where=${where#//}
-  where=${where%/}
-  while IFS= read -r f; do
-    if [[ -n $f ]] && grep -qF -- "$where" "$f"; then
-      printf '%s\n' "${f#"$GF_ROOT"}"
-      return 0
-    fi
-  done < <(gf::repo::files)
-  return 1
+  # grep exits 2 when one of the globs matched no file, even with a match elsewhere
+  file=$(grep -lsF -- "${where%/}" "${files[@]}") || [[ -n $file ]] || return 1
+  printf '%s\n' "${file%%$'\n'*}"
 }
 
 step::nvidia_repo::check() {
@@ -906,7 +1016,7 @@ step::nvidia_repo::check() {
     GF_REASON="no ${GF_PKG_FAMILY} source names NVIDIA's CUDA repository $GF_REPO_URL"
     return 1
   fi
-  GF_REASON="NVIDIA's CUDA repository is configured ($file)"
+  GF_REASON="NVIDIA's CUDA repository is configured (${file#"$GF_ROOT"})"
 }
 
 gf::repo::verified_key() { # DIR: download the signing key into DIR/key.pub, check its fingerprint
@@ -960,23 +1070,37 @@ step::nvidia_repo::apply() {
 
 # --- step: nvidia_driver ------------------------------------------------------------------------
 
+# Over an old module, new packages make nvidia-smi fail: "Driver/library version mismatch".
 gf::nvidia::loaded_ok() {
   local out v
   if ! out=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>&1); then
-    GF_REASON="nvidia-smi failed: ${out##*$'\n'}"
+    GF_REASON="nvidia-smi failed: ${out%%$'\n'*}"
+    if [[ $GF_DRIVER == image ]]; then
+      GF_REASON="software.driver is 'image' but no NVIDIA driver runs ($GF_REASON): use an \
+image that ships one, or pin software.driver"
+    fi
     return 1
   fi
   while IFS= read -r v; do
-    if [[ $v != "$GF_DRIVER" ]]; then
-      GF_REASON="the loaded driver is $v, want $GF_DRIVER (after an upgrade: reboot, re-run)"
+    GF_DRIVER_LOADED=$v
+    if [[ $GF_DRIVER == image ]]; then
+      if [[ ! $v =~ ^[0-9.]+$ || $(printf '%s\n' "$v" "$GF_DRIVER_MIN" | sort -V) != "$GF_DRIVER_MIN"* ]]; then
+        GF_REASON="the image's driver is $v; software.cuda needs >= $GF_DRIVER_MIN: pin \
+software.driver to a newer one"
+        return 1
+      fi
+    elif [[ $v != "$GF_DRIVER" ]]; then
+      GF_REASON="the loaded driver is $v, want $GF_DRIVER"
       return 1
     fi
   done <<<"$out"
 }
 
+# Pinned packages in, another driver (or none) loaded: only a reboot closes that gap. With
+# driver "image" nothing is installed, so a missing or too old driver is a failure, not a reboot.
 step::nvidia_driver::check() {
   local loaded
-  if ! gf::res::check nvidia_driver; then
+  if ! gf::pkgs::check nvidia_driver; then
     # The driver package is absent in any version, yet a driver runs: say so, as the package
     # manager does not know it (seen on a real H200 VM: 580.159.04 loaded, no nvidia-driver
     # package). Installing packages over it needs a reboot at least; an operator should know.
@@ -986,15 +1110,36 @@ step::nvidia_driver::check() {
     fi
     return 1
   fi
-  gf::nvidia::loaded_ok || return 1
-  GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
+  if ! gf::nvidia::loaded_ok; then
+    if [[ $GF_DRIVER != image ]]; then
+      GF_REBOOT_REASON="driver $GF_DRIVER is installed but not loaded: $GF_REASON"
+    fi
+    return 1
+  fi
+  gf::files::check nvidia_driver || return 1
+  gf::mods::check nvidia_driver || return 1
+  gf::units::check nvidia_driver || return 1
+  if [[ $GF_DRIVER == image ]]; then
+    GF_REASON="the image's driver $GF_DRIVER_LOADED (>= $GF_DRIVER_MIN) loaded; services and nvidia_peermem up"
+  else
+    GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
+  fi
 }
 
-# On EL the driver reaches dnf only through its module stream (nvidia-driver:<branch>-open);
-# without it enabled, dnf filters the driver packages out ("filtered out by modular filtering").
+# Files first: on Ubuntu the branch pin in preferences.d steers apt. On EL the driver reaches
+# dnf only through its module stream (nvidia-driver:<branch>-open); without it enabled, dnf
+# filters the driver packages out ("filtered out by modular filtering").
+# Modules and services need the driver loaded: else the resumed run does them.
 step::nvidia_driver::apply() {
+  gf::files::ensure nvidia_driver
   if [[ -n $GF_DNF_MODULE ]]; then gf::run dnf -y module enable "$GF_DNF_MODULE"; fi
-  gf::res::apply nvidia_driver
+  gf::pkgs::ensure nvidia_driver
+  if ! gf::nvidia::loaded_ok; then
+    gf::log INFO "not loading modules or starting services yet: $GF_REASON"
+    return 0
+  fi
+  gf::mods::ensure nvidia_driver
+  gf::units::ensure nvidia_driver
 }
 
 # --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
@@ -1122,13 +1267,18 @@ step::nccl_tests::check() {
 }
 
 step::nccl_tests::apply() {
-  local src=$GF_ROOT$GF_NT_DIR/src
+  local src=$GF_ROOT$GF_NT_DIR/src mpi=$GF_ROOT$GF_NT_DIR/mpi
   gf::res::apply nccl_tests
   rm -rf -- "$src" "$GF_ROOT$GF_NT_DIR/build"
   mkdir -p -- "$GF_ROOT$GF_NT_DIR"
   gf::run git clone --quiet --depth 1 --branch "$GF_NT_TAG" -- "$GF_NT_REPO" "$src"
-  gf::run make -C "$src" MPI=1 MPI_HOME="$GF_NT_MPI_HOME" CUDA_HOME="/usr/local/cuda-$GF_CUDA" \
-    NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
+  # nccl-tests wants MPI_HOME/include and MPI_HOME/lib; EL keeps them apart: link both under one.
+  mkdir -p -- "$mpi"
+  ln -sfn -- "$GF_NT_MPI_INCLUDE" "$mpi/include"
+  ln -sfn -- "$GF_NT_MPI_LIB" "$mpi/lib"
+  # LD_RUN_PATH (GNU ld, when no -rpath is given): the binaries find libmpi without a module load.
+  gf::run env LD_RUN_PATH="$GF_NT_MPI_LIB" make -C "$src" MPI=1 MPI_HOME="$mpi" \
+    CUDA_HOME="/usr/local/cuda-$GF_CUDA" NCCL_HOME=/usr BUILDDIR="$GF_ROOT$GF_NT_DIR/build"
   gf::stamp::write nccl_tests
 }
 
@@ -1296,7 +1446,8 @@ step::health_timer::apply() {
 # --- driver: options, selection, the step loop --------------------------------------------------
 
 gf::help() {
-  printf 'Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--list]\n'
+  printf 'Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--reboot]\n'
+  printf '                          [--resume] [--list]\n'
   printf 'Steps, in order: %s\n' "${GF_STEPS[*]}"
 }
 
@@ -1316,10 +1467,12 @@ gf::check_steps() { # COMMA-LIST: every name must be a step
 }
 
 gf::parse_args() {
-  GF_CHECK=0 GF_ONLY="" GF_SKIP="" GF_LIST=0
+  GF_CHECK=0 GF_ONLY="" GF_SKIP="" GF_LIST=0 GF_REBOOT=0 GF_RESUME=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       --check) GF_CHECK=1 ;;
+      --reboot) GF_REBOOT=1 ;;
+      --resume) GF_RESUME=1 GF_REBOOT=1 ;;
       --list) GF_LIST=1 ;;
       --only | --skip)
         if [[ $# -lt 2 ]]; then gf::usage "$1 needs a comma-separated list of steps"; fi
@@ -1336,6 +1489,7 @@ gf::parse_args() {
   done
   gf::check_steps "$GF_ONLY"
   gf::check_steps "$GF_SKIP"
+  if [[ $GF_CHECK == 1 && $GF_REBOOT == 1 ]]; then gf::usage "--check never reboots"; fi
 }
 
 gf::selected() { # STEP
@@ -1347,7 +1501,7 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   local step=$1 gap
   GF_STEP=$step
   GF_STEP_T0=$(gf::now_ms)
-  GF_REASON=""
+  GF_REASON="" GF_REBOOT_REASON=""
   if ! gf::selected "$step"; then
     gf::status "$step" skipped "not selected (--only/--skip)"
     return 0
@@ -1358,6 +1512,7 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   fi
   if "step::${step}::check"; then
     gf::stamp::write "$step"
+    gf::reboot::forget "$step"
     gf::status "$step" ok "$GF_REASON"
     return 0
   fi
@@ -1369,17 +1524,25 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   fi
   gf::log INFO "not in the desired state: $gap"
   "step::${step}::apply"
+  GF_REBOOT_REASON=""
   if ! "step::${step}::check"; then
+    if [[ -n $GF_REBOOT_REASON ]]; then
+      gf::reboot::request "$step" "$GF_REBOOT_REASON"
+      return 0
+    fi
     gf::step_fail "still not in the desired state after apply: $GF_REASON"
   fi
   gf::stamp::write "$step"
+  gf::reboot::forget "$step"
   gf::status "$step" changed "${GF_ACTION[$step]} (was: $gap)"
 }
 
-gf::lock() {
+gf::lock() { # --resume waits for a run that holds it (the per-boot os_tuning), others do not
+  local -a wait=(-n)
+  if [[ $GF_RESUME == 1 ]]; then wait=(-w 900); fi
   mkdir -p -- "$GF_STATE_DIR"
   exec 9>>"$GF_STATE_DIR/.lock"
-  if ! flock -n 9; then
+  if ! flock "${wait[@]}" 9; then
     gf::log ERROR "another gpufleet-bootstrap run holds $GF_STATE_DIR/.lock"
     exit "$EXIT_LOCKED"
   fi
@@ -1402,14 +1565,33 @@ main() {
   GF_LOG_DIR=$GF_ROOT/var/log/gpufleet
   GF_LOG_FILE=$GF_LOG_DIR/bootstrap.log
   GF_MAIN_PID=$BASHPID
+  GF_SELF=${BASH_SOURCE[0]}
+  GF_REBOOT_STEP="" GF_FAILED_STEP="" GF_FAILED_REASON=""
   mkdir -p -- "$GF_LOG_DIR"
   : >"$GF_LOG_DIR/last-run.jsonl"
   exec 3>&1 1>&2 # stdout carries only the status lines (fd 3)
   trap 'gf::on_err "$?" "$LINENO" "$BASH_COMMAND"' ERR
   if [[ $GF_CHECK != 1 ]]; then gf::lock; fi
-  gf::log INFO "pool $GF_POOL ($GF_SHAPE, $GF_OS) of $GF_CLUSTER, check=$GF_CHECK"
+  trap 'gf::finish "$?"' EXIT
+  gf::log INFO "pool $GF_POOL ($GF_SHAPE, $GF_OS) of $GF_CLUSTER, check=$GF_CHECK reboot=$GF_REBOOT"
+  if [[ $GF_RESUME == 1 ]]; then
+    gf::log INFO "resuming after a reboot ($(cat -- "$GF_STATE_DIR/reboot" 2>/dev/null || echo 'none recorded'))"
+  fi
+  if [[ -z $GF_ONLY && -z $GF_SKIP ]]; then
+    local how=started
+    if [[ $GF_RESUME == 1 ]]; then how="resumed after a reboot"; fi
+    gf::node_status running "" "$how" 0
+  fi
   local step
-  for step in "${GF_STEPS[@]}"; do gf::run_step "$step"; done
+  for step in "${GF_STEPS[@]}"; do
+    if [[ -n $GF_REBOOT_STEP ]]; then
+      GF_STEP=$step GF_STEP_T0=$(gf::now_ms)
+      gf::status "$step" skipped "waits for the reboot that $GF_REBOOT_STEP needs"
+      continue
+    fi
+    gf::run_step "$step"
+  done
+  if [[ -n $GF_REBOOT_STEP ]]; then gf::reboot::finish; fi
   gf::log INFO "all steps done"
 }
 
