@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import sshfleet
-from tests.runner.fleet_helpers import gpufleet
+from tests.runner.fleet_helpers import fleet_for, gpufleet
 
 pytestmark = pytest.mark.sshd
 ANSIBLE = Path(sys.executable).with_name("ansible")
@@ -22,15 +22,9 @@ ANSIBLE = Path(sys.executable).with_name("ansible")
 
 @pytest.fixture(scope="module")
 def ansible_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sshfleet.Fleet]:
-    if not sshfleet.sshd_available() or shutil.which("ssh") is None:
-        pytest.skip("OpenSSH server/client not installed")
-    if not ANSIBLE.exists():
-        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
-    running = sshfleet.start_fleet(tmp_path_factory.mktemp("ansible-fleet"), 3)
-    try:
-        yield running
-    finally:
-        running.stop()
+    if shutil.which("ssh") is None or not ANSIBLE.exists():
+        pytest.skip("needs the OpenSSH client and ansible-core (pip install -e '.[test]')")
+    yield from fleet_for(tmp_path_factory, "ansible-fleet", 3)
 
 
 def _export(fleet: sshfleet.Fleet, tmp_path: Path, name: str) -> Path:
