@@ -41,5 +41,5 @@ def supervised_command(name: str, size: int) -> str:
         f'[ "$(wc -c < {f}.tmp)" -eq {size} ] && chmod 700 {f}.tmp && mv -f {f}.tmp {f} '
         "|| exit 97\n"
     )
-    run = supervised(f"exec ./{f}", sudo="", seconds=600, lock_wait=20)
+    run = supervised([f], sudo="", seconds=600, lock_wait=20)
     return f"{upload}{run}\nrc=$?; rm -f {f}; exit $rc"
