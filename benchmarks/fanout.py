@@ -8,6 +8,8 @@ the other in the same fleet:
     gpufleet-sftp       the same with `--upload sftp`
     gpufleet-2bastions  the same with two bastion transports (hidden --bastion-transports 2)
     paramiko            bare thread pool + one bastion transport (peers/paramiko_loop.py)
+    paramiko-supervised the same, running exactly gpufleet's node-side command (lock, process
+                        group, stdin watch), so the difference to gpufleet is the client alone
     asyncssh            bare asyncio loop + one bastion connection (peers/asyncssh_loop.py)
     openssh             `ssh -J` per node driven by `xargs -P 64` (OpenSSH defaults)
     openssh-curve25519  the same with KexAlgorithms curve25519-sha256
@@ -43,6 +45,7 @@ PEERS = [
     "gpufleet-sftp",
     "gpufleet-2bastions",
     "paramiko",
+    "paramiko-supervised",
     "asyncssh",
     "openssh",
     "openssh-curve25519",
@@ -153,9 +156,11 @@ def run_peer(
         except (ValueError, KeyError):
             m["ok"] = 0
         shutil.rmtree(logs, ignore_errors=True)
-    elif name in ("paramiko", "asyncssh"):
+    elif name in ("paramiko", "paramiko-supervised", "asyncssh"):
+        loop, _, mode = name.partition("-")
         m = measure(
-            [py, str(peers / f"{name}_loop.py"), str(inventory), str(script), str(concurrency)]
+            [py, str(peers / f"{loop}_loop.py"), str(inventory), str(script), str(concurrency)]
+            + ([mode] if mode else [])
         )
         try:
             m["ok"] = json.loads(m["stdout"].strip().splitlines()[-1])["ok"]

@@ -150,8 +150,10 @@ def recap(results: Iterable[NodeResult]) -> dict[str, dict[str, int]]:
     """Counts per pool and status, pools sorted, every status present."""
     table: dict[str, dict[str, int]] = {}
     for r in results:
-        row = table.setdefault(r.pool, {str(s): 0 for s in Status})
-        row[str(r.status)] += 1
+        row = table.get(r.pool)
+        if row is None:
+            row = table[r.pool] = {s.value: 0 for s in Status}
+        row[r.status.value] += 1
     return dict(sorted(table.items()))
 
 

@@ -348,6 +348,10 @@ def _start(
         fleet._started.append(_spawn(bastion, env=bastion_env))
         for d in node_daemons:
             fleet._started.append(_spawn(d, env=None))
+        # for a later run's sweep, should this process die without stop()
+        (world / "daemons").write_text(
+            "".join(f"{d.process.pid} {d.config}\n" for d in [bastion, *node_daemons] if d.process)
+        )
         _wait_listening([bastion, *node_daemons])
     except BaseException:
         fleet._stop_daemons()
@@ -526,8 +530,10 @@ def _make_login(login: str, world: Path) -> LoginUser:
         return LoginUser(name, Path(os.path.expanduser("~")))
     if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", login):
         raise FleetError(f"login base name must be a short lower-case word, got {login!r}")
+    _sweep_stale_logins()
     name = f"{login}-{secrets.token_hex(3)}"
     home = world / "home"
+    (world / "owner.pid").write_text(str(os.getpid()))
     # -p '*': no password can match, yet the account is not "locked" in sshd's eyes ('!').
     _retry_locked(
         ["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/bash",
@@ -558,6 +564,47 @@ def _write_sudoers(name: str) -> Path:
         raise FleetError(f"sudoers drop-in refused by visudo: {check.stderr or check.stdout}")
     tmp.rename(final)
     return final
+
+
+def _sweep_stale_logins() -> None:
+    """Remove the users (and drop-ins, world folders) of fleets whose test process died without
+    stopping them (SIGKILL). A fleet whose owner still runs, or whose owner is unknown, is left."""
+    import pwd
+
+    for drop_in in SUDOERS_DIR.glob("gpufleet-test-*"):
+        name = drop_in.name.removeprefix("gpufleet-test-")
+        try:
+            world = Path(pwd.getpwnam(name).pw_dir).parent
+            owner = int((world / "owner.pid").read_text())
+        except (KeyError, OSError, ValueError):
+            continue
+        try:
+            os.kill(owner, 0)
+            continue  # alive (or a reused PID: then the sweep waits for a later run)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        _stop_orphan_daemons(world / "daemons")
+        _remove_login(LoginUser(name, world / "home", created=True, sudoers=drop_in))
+        shutil.rmtree(world, ignore_errors=True)
+
+
+def _stop_orphan_daemons(listing: Path) -> None:
+    """SIGTERM the sshd daemons a dead fleet started, by PID, each only while its command line
+    still names that fleet's config (a PID may have been reused since)."""
+    try:
+        lines = listing.read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        pid, _, config = line.partition(" ")
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            if config and config in command:
+                os.kill(int(pid), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
 
 
 def _remove_login(account: LoginUser) -> None:

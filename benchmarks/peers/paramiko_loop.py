@@ -1,6 +1,8 @@
 """Bare paramiko peer: a thread pool and one shared bastion transport, nothing else.
 
-python paramiko_loop.py INVENTORY SCRIPT CONCURRENCY   ->   {"ok": N, "nodes": M}
+python paramiko_loop.py INVENTORY SCRIPT CONCURRENCY [supervised]   ->   {"ok": N, "nodes": M}
+
+With `supervised`, each node runs exactly gpufleet's remote command (see remote_command.py).
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import Any
 import paramiko
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from remote_command import remote_command
+from remote_command import remote_command, supervised_command
 
 inv = json.loads(Path(sys.argv[1]).read_text())
 script = Path(sys.argv[2]).read_bytes()
 concurrency = int(sys.argv[3])
+same_as_gpufleet = sys.argv[4:] == ["supervised"]
 ssh = inv["ssh"]
 key = paramiko.Ed25519Key.from_private_key_file(ssh["identity_file"])
 host_keys = paramiko.HostKeys(ssh["known_hosts"])
@@ -61,9 +64,11 @@ def one(node: dict[str, Any]) -> bool:
         t = handshake(NoClose(chan), node["host"], node["port"])
         s = t.open_session()
         s.set_combine_stderr(True)
-        s.exec_command(remote_command(node["name"], len(script)))
+        make = supervised_command if same_as_gpufleet else remote_command
+        s.exec_command(make(node["name"], len(script)))
         s.sendall(script)
-        s.shutdown_write()
+        if not same_as_gpufleet:  # the supervised job takes EOF as "the client is gone"
+            s.shutdown_write()
         out = b""
         while chunk := s.recv(32768):
             out += chunk

@@ -40,7 +40,13 @@ from bootstrap.commands.topology import (
     report_selection,
 )
 from bootstrap.health.quarantine import default_path
-from bootstrap.inventory.export import to_ansible_ini, to_ansible_yaml, to_hostfile
+from bootstrap.inventory.export import (
+    ReservedGroupError,
+    check_ansible_groups,
+    to_ansible_ini,
+    to_ansible_yaml,
+    to_hostfile,
+)
 from bootstrap.inventory.load import InventoryError, load_inventory, parse_inventory
 from bootstrap.inventory.model import Inventory
 from bootstrap.inventory.stack_output import from_stack_output
@@ -120,6 +126,11 @@ def command(
             doc, where = None, inventory_path
     except InventoryError as exc:
         bad_input(str(exc))
+    if ansible:
+        try:
+            check_ansible_groups(inventory)
+        except ReservedGroupError as exc:
+            bad_input(str(exc))
     inventory = drop_quarantined(inventory, quarantine_file or default_path(where))
     active = None
     if ansible or hostfile or spares_out:  # judged before anything is written

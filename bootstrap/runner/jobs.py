@@ -29,7 +29,7 @@ from typing import Protocol
 
 from bootstrap.inventory.model import Node
 from bootstrap.runner.node_output import NodeOutput
-from bootstrap.runner.remote_command import supervised
+from bootstrap.runner.remote_command import shell_job, supervised
 from bootstrap.runner.settings import RunSettings
 from bootstrap.ssh.connection import NodeConnection
 
@@ -88,9 +88,8 @@ class ScriptJob:
                 f'{{ rm -f -- "$t"; echo "gpufleet: the script upload was incomplete" >&2; '
                 f"exit {UPLOAD_FAILED_EXIT}; }}\n"
             )
-        body = " ".join(["exec", final, *(shlex.quote(a) for a in self.args)])
         run = supervised(
-            body,
+            [path, *self.args],
             sudo=settings.sudo,
             seconds=_seconds_left(deadline),
             lock_wait=_lock_wait(settings, deadline),
@@ -129,7 +128,7 @@ class CommandJob:
         stop: threading.Event,
     ) -> int:
         command = supervised(
-            self.command,
+            shell_job(self.command),
             sudo=settings.sudo if self.sudo else "",
             seconds=_seconds_left(deadline),
             lock_wait=_lock_wait(settings, deadline),

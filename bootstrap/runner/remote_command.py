@@ -2,11 +2,11 @@
 
     <upload prologue, if any>
     gf_lock=${GPUFLEET_LOCK_DIR:-/tmp}/gpufleet-job.lock
-    sudo -n bash -c '<SUPERVISOR>' gpufleet-job "$gf_lock" <lock wait> <seconds> '<job body>'
+    sudo -n bash -c '<SUPERVISOR>' gpufleet-job "$gf_lock" <lock wait> <seconds> <job argv...>
 
-* **All of it under sudo.** The job body (a script path and its arguments, or an ad-hoc command
-  line such as `a; b` or a multi-line fact script) travels as ONE quoted argument of
-  `bash -c`, so `sudo` covers every word of it, not only the first command.
+* **All of it under sudo.** The job is an argv run by the supervisor: a script path and its
+  arguments, or `bash -c '<command line>'` for an ad-hoc command (`a; b`, a multi-line fact
+  script), so `sudo` covers every word of it, not only the first command.
 * **A node-side lock.** The supervisor takes `flock` on the node's job lock before starting
   anything and the job inherits it, so a retry (or a second operator) never runs a second copy
   beside one still running or still being stopped: it waits up to the lock wait, then refuses
@@ -15,7 +15,7 @@
   image). The file is opened read-only (flock needs no write access), after creating it only
   when missing: with `fs.protected_regular`, root may not `O_CREAT` a file another user owns
   in /tmp.
-* **Its own process group.** The body runs under `timeout -k 10 <seconds>`, which makes itself
+* **Its own process group.** The job runs under `timeout -k 10 <seconds>`, which makes itself
   the leader of a new process group; the node-side deadline then stops the whole group.
 * **Stopped as a group when the client goes away.** The client keeps the channel's stdin open
   for the whole run and never writes to it after the script upload. A watcher reads it; EOF
@@ -36,10 +36,11 @@ NODE_EVENT_PREFIX = "gpufleet-node: "
 LOCK_FILE = "gpufleet-job.lock"
 KILL_AFTER_S = 10  # timeout -k: KILL this long after the node-side deadline's TERM
 
-# Runs as `bash -c SUPERVISOR gpufleet-job LOCK WAIT SECONDS BODY`, as root under sudo or as
-# the login user. Kept free of single quotes: it is single-quoted once more for sudo.
+# Runs as `bash -c SUPERVISOR gpufleet-job LOCK WAIT SECONDS ARGV...`, as root under sudo or
+# as the login user. Kept free of single quotes: it is single-quoted once more for sudo.
 SUPERVISOR = r"""
-lock=$1 wait_s=$2 seconds=$3 body=$4
+lock=$1 wait_s=$2 seconds=$3
+shift 3
 event() { printf "gpufleet-node: %s\n" "$*" >&2; }
 [ -e "$lock" ] || (umask 022 && : >>"$lock") 2>/dev/null
 if ! { exec 9<"$lock"; } 2>/dev/null; then
@@ -52,7 +53,7 @@ if ! flock -w "$wait_s" 9; then
   exit 75
 fi
 exec 3<&0 0</dev/null
-timeout -k KILL_AFTER "$seconds" bash -c "$body" 3<&- &
+timeout -k KILL_AFTER "$seconds" "$@" 3<&- &
 job=$!
 (
   exec 9<&- >/dev/null 2>&1
@@ -76,10 +77,15 @@ exit "$rc"
 """.replace("KILL_AFTER", str(KILL_AFTER_S))
 
 
-def supervised(body: str, *, sudo: str, seconds: int, lock_wait: int) -> str:
-    """The shell line that runs `body` (a shell command) supervised, as described above.
+def shell_job(command: str) -> list[str]:
+    """The argv that runs a shell command line (pipes, `;`, functions, several lines)."""
+    return ["bash", "-c", command]
 
-    >>> supervised("a; b", sudo="sudo -n", seconds=60, lock_wait=20)[:40]
+
+def supervised(argv: list[str], *, sudo: str, seconds: int, lock_wait: int) -> str:
+    """The shell text that runs `argv` supervised, as described above.
+
+    >>> supervised(shell_job("a; b"), sudo="sudo -n", seconds=60, lock_wait=20)[:40]
     'gf_lock="${GPUFLEET_LOCK_DIR:-/tmp}/gpuf'
     """
     words = [
@@ -91,7 +97,7 @@ def supervised(body: str, *, sudo: str, seconds: int, lock_wait: int) -> str:
         '"$gf_lock"',
         str(max(0, lock_wait)),
         str(max(1, seconds)),
-        shlex.quote(body),
+        *(shlex.quote(a) for a in argv),
     ]
     return f'gf_lock="${{GPUFLEET_LOCK_DIR:-/tmp}}/{LOCK_FILE}"\n' + " ".join(words)
 

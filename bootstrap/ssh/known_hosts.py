@@ -7,12 +7,22 @@
 
 No paramiko `MissingHostKeyPolicy` class is used (least of all one that adds unseen keys):
 the key is checked here, after key exchange and before authentication.
+
+The file is indexed once, by host name, and keys are compared as bytes (never parsed): paramiko's
+`HostKeys` scans every entry per lookup and per loaded line, which is quadratic in the fleet
+(a 4,000-line file took 3.4 s to load and 0.7 ms per lookup; 12,500 nodes would spend about a
+minute of CPU there). Hashed entries (`|1|salt|hash`, HashKnownHosts) cannot be indexed by name:
+they are matched by HMAC-SHA1 as OpenSSH does, only for names missing from the plain index, and
+each name's answer is cached. Marker lines (`@cert-authority`, `@revoked`) are skipped, as
+paramiko skips them: host certificates are not supported.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
+import hmac
 import os
 import shlex
 import threading
@@ -29,8 +39,24 @@ def entry_name(host: str, port: int) -> str:
 
 
 def fingerprint(key: paramiko.PKey) -> str:
-    digest = hashlib.sha256(key.asbytes()).digest()
-    return f"{key.get_name()} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+    return _fingerprint(key.get_name(), key.asbytes())
+
+
+def _fingerprint(kind: str, blob: bytes) -> str:
+    digest = hashlib.sha256(blob).digest()
+    return f"{kind} SHA256:{base64.b64encode(digest).decode().rstrip('=')}"
+
+
+Keys = dict[str, bytes]  # key type -> public key blob
+
+
+def _hashed_match(pattern: str, name: str) -> bool:
+    """OpenSSH's hashed host name: `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`."""
+    try:
+        salt, digest = (base64.b64decode(p) for p in pattern[3:].split("|", 1))
+    except (ValueError, binascii.Error):
+        return False
+    return hmac.compare_digest(hmac.new(salt, name.encode(), hashlib.sha1).digest(), digest)
 
 
 class KnownHosts:
@@ -38,21 +64,48 @@ class KnownHosts:
         self.path = path
         self.accept_new = accept_new
         self._lock = threading.Lock()
-        self._keys = paramiko.HostKeys()
+        self._plain: dict[str, Keys] = {}
+        self._hashed: list[tuple[str, str, bytes]] = []  # (|1|salt|hash, type, blob)
+        self._cache: dict[str, Keys] = {}
         if path.exists():
-            self._keys.load(str(path))
+            self._load(path.read_text(errors="replace"))
+
+    def _load(self, text: str) -> None:
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) < 3 or fields[0].startswith(("#", "@")):
+                continue
+            names, kind, b64 = fields[:3]
+            try:
+                blob = base64.b64decode(b64, validate=True)
+            except (ValueError, binascii.Error):
+                continue  # a damaged line counts as no key, as with paramiko and OpenSSH
+            for name in names.split(","):
+                if name.startswith("|1|"):
+                    self._hashed.append((name, kind, blob))
+                else:
+                    self._plain.setdefault(name, {}).setdefault(kind, blob)
+
+    def _lookup(self, name: str) -> Keys:
+        """Keys on file for `name` (caller holds the lock)."""
+        found = self._cache.get(name)
+        if found is None:
+            found = dict(self._plain.get(name, {}))
+            for pattern, kind, blob in self._hashed:
+                if kind not in found and _hashed_match(pattern, name):
+                    found[kind] = blob
+            self._cache[name] = found
+        return found
 
     def known_types(self, host: str, port: int) -> list[str]:
         """Key types on file for the host, so the handshake can ask for one of those first."""
         with self._lock:
-            entry = self._keys.lookup(entry_name(host, port))
-            return list(entry.keys()) if entry else []
+            return list(self._lookup(entry_name(host, port)))
 
     def verify(self, node: str, host: str, port: int, key: paramiko.PKey) -> None:
         name = entry_name(host, port)
         with self._lock:
-            entry = self._keys.lookup(name)
-            known = dict(entry) if entry else {}
+            known = self._lookup(name)
             if not known:
                 if not self.accept_new:
                     raise UnknownHostKeyError(
@@ -64,10 +117,9 @@ class KnownHosts:
                     )
                 self._record(name, key)
                 return
-        same = known.get(key.get_name())
-        if same is not None and same.asbytes() == key.asbytes():
+        if known.get(key.get_name()) == key.asbytes():
             return
-        on_file = ", ".join(fingerprint(k) for k in known.values())
+        on_file = ", ".join(_fingerprint(kind, blob) for kind, blob in known.items())
         raise ChangedHostKeyError(
             node,
             f"host key for {name} CHANGED: known_hosts has {on_file}, the server presented "
@@ -82,7 +134,8 @@ class KnownHosts:
     def _record(self, name: str, key: paramiko.PKey) -> None:
         # Append one line (never rewrite the file: other tools may hold it open). Caller holds
         # the lock.
-        self._keys.add(name, key.get_name(), key)
+        self._plain.setdefault(name, {})[key.get_name()] = key.asbytes()
+        self._cache.pop(name, None)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a") as f:

@@ -56,6 +56,24 @@ def duplicate_pool_names(raw: Mapping[str, Any]) -> Iterator[Problem]:
             seen[name] = i
 
 
+# Ansible's implicit groups: the Ansible export makes one group per pool (docs.ansible.com,
+# "Default groups").
+ANSIBLE_RESERVED_GROUPS = ("all", "ungrouped")
+
+
+def pool_name_not_ansible_group(raw: Mapping[str, Any]) -> Iterator[Problem]:
+    for i, pool in _pools(raw):
+        name = pool.get("name")
+        if name in ANSIBLE_RESERVED_GROUPS:
+            yield Problem(
+                key_path(("pools", i, "name")),
+                show(name),
+                "reserved: Ansible's implicit groups are 'all' and 'ungrouped', and each pool "
+                "becomes an Ansible group in `gpufleet inventory --ansible`",
+                "rename the pool (e.g. 'train', 'h100')",
+            )
+
+
 def some_admin_cidr(raw: Mapping[str, Any]) -> Iterator[Problem]:
     if raw.get("admin_cidrs") == []:
         yield Problem(
@@ -306,6 +324,7 @@ def pool_mode_options(raw: Mapping[str, Any]) -> Iterator[Problem]:
 RULES: tuple[Rule, ...] = (
     at_least_one_pool,
     duplicate_pool_names,
+    pool_name_not_ansible_group,
     some_admin_cidr,
     world_open_ssh,
     subnet_layout,

@@ -1,6 +1,8 @@
 """`gpufleet health` over SSH against the real sshd fleet (tests/sshfleet.py), with fake GPU and
 RDMA tools per node: each node's ~/.bashrc puts ~/bin first on PATH, and the fakes print the
-recorded/derived outputs the facts tests use. No /sys/class/infiniband here, so no 802.1X facts
+recorded/derived outputs the facts tests use. Facts are gathered the default way, as the
+fleet's unprivileged login user under `sudo -n` (the fleet's sudoers drop-in keeps PATH, where a
+real node has these tools in /usr/bin). No /sys/class/infiniband here, so no 802.1X facts
 are gathered: the test ignores `dot1x` and checks it was downgraded, not passed."""
 
 from __future__ import annotations

@@ -13,19 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests import sshfleet
+from tests.runner.fleet_helpers import fleet_for
 
 FLEET_NODES = 32
 
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sshfleet.Fleet]:
-    if not sshfleet.sshd_available():
-        pytest.skip("OpenSSH server not installed (apt-get install openssh-server)")
-    running = sshfleet.start_fleet(tmp_path_factory.mktemp("fleet"), FLEET_NODES)
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from fleet_for(tmp_path_factory, "fleet", FLEET_NODES)
 
 
 @pytest.fixture

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from bootstrap.cli import cli
+from tests import sshfleet
 
 # A script in the contract's style: status lines on stdout, logs on stderr, markers per node.
 # FAIL_ON / HANG_ON are space-separated node names; SLEEP is seconds per node.
@@ -78,3 +81,14 @@ def results_of(run_dir: Path) -> dict[str, Any]:
 
 def by_node(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["node"]: r for r in doc["results"]}
+
+
+def fleet_for(factory: pytest.TempPathFactory, name: str, nodes: int) -> Iterator[sshfleet.Fleet]:
+    """Body of a fleet fixture: skip without sshd, start `nodes` nodes, stop them after."""
+    if not sshfleet.sshd_available():
+        pytest.skip("OpenSSH server not installed (apt-get install openssh-server)")
+    running = sshfleet.start_fleet(factory.mktemp(name), nodes)
+    try:
+        yield running
+    finally:
+        running.stop()

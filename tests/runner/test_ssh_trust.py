@@ -70,6 +70,25 @@ def test_hashed_known_hosts_entries_are_understood(tmp_path: Path, host_key: par
     KnownHosts(path).verify("gpu-9", "10.0.0.9", 22, host_key)
 
 
+def test_comma_lists_markers_and_damaged_lines(tmp_path: Path, host_key: paramiko.PKey) -> None:
+    other = paramiko.PKey.from_path(_keygen(tmp_path / "other", "ed25519"))
+    path = tmp_path / "known_hosts"
+    path.write_text(
+        "# a comment\n"
+        f"@revoked 10.0.0.3 ssh-ed25519 {other.get_base64()}\n"
+        "10.0.0.4 ssh-ed25519 not*base64\n"
+        f"10.0.0.2,[10.0.0.3]:2222 ssh-ed25519 {host_key.get_base64()}\n"
+    )
+    known = KnownHosts(path)
+    known.verify("a", "10.0.0.2", 22, host_key)
+    known.verify("b", "10.0.0.3", 2222, host_key)
+    assert known.known_types("10.0.0.3", 22) == []  # the marker line is no entry
+    with pytest.raises(UnknownHostKeyError):
+        known.verify("c", "10.0.0.4", 22, host_key)  # a damaged line is no key
+    with pytest.raises(ChangedHostKeyError):
+        known.verify("b", "10.0.0.3", 2222, other)
+
+
 @pytest.mark.parametrize("kind", ["ed25519", "ecdsa", "rsa"])
 def test_key_files_of_each_type_load(tmp_path: Path, kind: str) -> None:
     (key,) = load_keys(_keygen(tmp_path / "id", kind))

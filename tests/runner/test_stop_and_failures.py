@@ -9,6 +9,7 @@ kill sshd processes and stop daemons, so they never touch the shared session fle
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,7 +29,7 @@ from bootstrap.runner import RunSettings, run_fleet
 from bootstrap.runner.jobs import CommandJob
 from bootstrap.runner.setup import build_connector, select_inventory
 from tests import sshfleet
-from tests.runner.fleet_helpers import gpufleet_process
+from tests.runner.fleet_helpers import fleet_for, gpufleet_process
 
 pytestmark = pytest.mark.sshd
 
@@ -45,13 +46,7 @@ LONG_JOB = (
 
 @pytest.fixture(scope="module")
 def small_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sshfleet.Fleet]:
-    if not sshfleet.sshd_available():
-        pytest.skip("OpenSSH server not installed (apt-get install openssh-server)")
-    running = sshfleet.start_fleet(tmp_path_factory.mktemp("stop-fleet"), 3)
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from fleet_for(tmp_path_factory, "stop-fleet", 3)
 
 
 def _inventory(
@@ -82,6 +77,13 @@ def _journal(fleet: sshfleet.Fleet, node: str, token: str) -> dict[str, list[flo
         _, pid, when = line.split()
         spans.setdefault(pid, []).append(float(when))
     return spans
+
+
+def _kill(pids: set[int]) -> None:
+    assert pids, "no sshd session to cut"
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # a privsep child may exit meanwhile
+            os.kill(pid, signal.SIGKILL)
 
 
 def _cli(inventory: Path, logs: Path, *args: str) -> subprocess.Popen[str]:
@@ -178,8 +180,7 @@ def test_a_dropped_node_connection_is_not_a_signal(
 
     def cut() -> None:
         _wait_for(lambda: bool(_pgids(fleet, node.name, token)))
-        for pid in set(sshfleet.session_pids(node)) - before:
-            os.kill(pid, signal.SIGKILL)
+        _kill(set(sshfleet.session_pids(node)) - before)
 
     cutter = threading.Thread(target=cut)
     cutter.start()
@@ -210,8 +211,7 @@ def test_a_lost_bastion_is_named_for_every_node_in_flight(
 
     def cut() -> None:
         _wait_for(lambda: all(_pgids(fleet, n, token) for n in names))
-        for pid in set(sshfleet.session_pids(fleet.bastion)) - before:
-            os.kill(pid, signal.SIGKILL)
+        _kill(set(sshfleet.session_pids(fleet.bastion)) - before)
 
     cutter = threading.Thread(target=cut)
     cutter.start()
