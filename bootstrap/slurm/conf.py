@@ -123,12 +123,16 @@ def slurm_settings(config: StackConfig, site: SlurmSite, ctl: list[Controller]) 
         # node and requeues the job instead of holding it (oci-hpc: nohold_on_prolog_fail).
         ("PrologFlags", "Alloc"),
         ("SchedulerParameters", "nohold_on_prolog_fail"),
+        ("JobAcctGatherType", "jobacct_gather/linux"),
+        ("JobCompType", "jobcomp/none"),
+    ]
+    if not site.accounting:
+        return pairs
+    pairs += [
         ("AccountingStorageType", "accounting_storage/slurmdbd"),
         ("AccountingStorageHost", ctl[0].name),
         ("AccountingStoragePort", str(site.slurmdbd_port)),
         ("AccountingStorageTRES", "gres/gpu"),
-        ("JobAcctGatherType", "jobacct_gather/linux"),
-        ("JobCompType", "jobcomp/none"),
     ]
     if len(ctl) > 1:
         pairs.append(("AccountingStorageBackupHost", ctl[1].name))

@@ -32,7 +32,14 @@ from bootstrap.slurm.members import members
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig
 
-NET = "10.77.0"
+NET = "10.77"  # a /16 that exists only inside the sandbox's namespaces
+
+
+def address(index: int) -> str:
+    """Node `index`'s address; the controller is 10.77.0.1."""
+    return f"{NET}.{1 + index // 250}.{1 + index % 250}"
+
+
 DB_PASSWORD = "sandbox-" + secrets.token_hex(8)
 
 
@@ -54,6 +61,7 @@ class SlurmSandbox:
     measured: Mapping[str, Placement] | None = None
     quarantine: Quarantine | None = None
     accounting: bool = True
+    slurmd: bool = True  # False: the controller alone (node names then need not resolve)
     tag: str = field(default_factory=lambda: "gf" + secrets.token_hex(4))
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     namespaces: list[str] = field(default_factory=list)
@@ -66,6 +74,9 @@ class SlurmSandbox:
 
     @property
     def nodes(self) -> list[str]:
+        """The nodes that get a namespace and a slurmd."""
+        if not self.slurmd:
+            return []
         return [m.name for m in members(self.config, None, self.quarantine)]
 
     def ns(self, host: str) -> str:
@@ -81,15 +92,17 @@ class SlurmSandbox:
             health_file=str(r / "health" / "%n.json"), python="python3",
             nvidia_smi=str(r / "bin" / "nvidia-smi"), slurm_user="root",
             munge_socket=str(r / "run" / "munge.sock"), emulate_hardware=True,
-            db_host="127.0.0.1",
+            db_host="127.0.0.1", accounting=self.accounting,
         )  # fmt: skip
 
     # --- running things -----------------------------------------------------------------------
 
     def _wrap(self, host: str, cmd: Sequence[str], *, uts: bool = True) -> list[str]:
+        # /etc/hosts and nsswitch.conf (hosts: files) from the sandbox: names resolve from
+        # the test's hosts file only, never through DNS.
         script = (
-            'mount --bind "$1" /etc/hosts && { [ -z "$2" ] || hostname "$2"; } && shift 2 '
-            '&& exec "$@"'
+            'mount --bind "$1" /etc/hosts && mount --bind "${1%/*}/nsswitch.conf" '
+            '/etc/nsswitch.conf && { [ -z "$2" ] || hostname "$2"; } && shift 2 && exec "$@"'
         )
         return ["nsenter", f"--net=/run/netns/{self.ns(host)}", "unshare", "--mount",
                 *(["--uts"] if uts else []), "--propagation", "private", "sh", "-c", script, "sh",
@@ -146,26 +159,29 @@ class SlurmSandbox:
         subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
 
     def _network(self) -> None:
-        hosts = ["127.0.0.1 localhost", f"{NET}.1 {self.ctl}"]
+        ctl = [c.name for c in controllers(self.config)]
+        hosts = ["127.0.0.1 localhost", *(f"{NET}.0.{1 + i} {c}" for i, c in enumerate(ctl))]
         c = self.ns(self.ctl)
         self._ip("netns", "add", c)
         self.namespaces.append(c)
         self._ip("-n", c, "link", "set", "lo", "up")
         self._ip("-n", c, "link", "add", "br0", "type", "bridge")
-        self._ip("-n", c, "addr", "add", f"{NET}.1/24", "dev", "br0")
+        self._ip("-n", c, "addr", "add", f"{NET}.0.1/16", "dev", "br0")
         self._ip("-n", c, "link", "set", "br0", "up")
         for i, node in enumerate(self.nodes):
-            n, addr = self.ns(node), f"{NET}.{10 + i}"
+            n, addr = self.ns(node), address(i)
             self._ip("netns", "add", n)
             self.namespaces.append(n)
             self._ip("-n", n, "link", "set", "lo", "up")
             self._ip("-n", c, "link", "add", f"v{i}", "type", "veth", "peer", "name", "eth0",
                      "netns", n)  # fmt: skip
             self._ip("-n", c, "link", "set", f"v{i}", "master", "br0", "up")
-            self._ip("-n", n, "addr", "add", f"{addr}/24", "dev", "eth0")
+            self._ip("-n", n, "addr", "add", f"{addr}/16", "dev", "eth0")
             self._ip("-n", n, "link", "set", "eth0", "up")
-            hosts.append(f"{addr} {node}")
+        everyone = [m.name for m in members(self.config, None, self.quarantine)]
+        hosts += [f"{address(i)} {name}" for i, name in enumerate(everyone)]
         (self.root / "hosts").write_text("\n".join(hosts) + "\n")
+        (self.root / "nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
 
     def _files(self) -> None:
         for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db"):
@@ -252,14 +268,16 @@ class SlurmSandbox:
         self.daemon(
             "slurmctld", self.ctl, ["slurmctld", "-D", "-f", str(self.root / "etc" / "slurm.conf")]
         )
-        _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 60)
+        # 12,750 node names resolve one by one from a hosts file at start: about a minute.
+        _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 240)
         for node in self.nodes:
             self.daemon(
                 f"slurmd-{node}",
                 node,
                 ["slurmd", "-D", "-f", str(self.root / "etc" / "slurm.conf")],
             )
-        _wait("every slurmd registered", self._all_responding, 90)
+        if self.nodes:
+            _wait("every slurmd registered", self._all_responding, 90)
         return self
 
     def node_states(self) -> dict[str, str]:
