@@ -172,7 +172,7 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
     extra_metadata: dict[str, pulumi.Input[str]] = {}
     if storage is not None and storage.mount_target_ip is not None:
         # The node's shared_fs step reads the mount target address from instance metadata.
-        from bootstrap.render.context import FSS_METADATA_KEY
+        from bootstrap.render.steps.shared_fs import FSS_METADATA_KEY
 
         extra_metadata[FSS_METADATA_KEY] = storage.mount_target_ip
     pools_out: dict[str, Any] = {}

@@ -5,7 +5,8 @@
     gpufleet bootstrap --inventory inventory.json --retry-failed 20261128-142501-3fa2
 
 Exit codes: 0 every node ok/changed · 1 a node failed, was unreachable or never started ·
-2 bad input (nothing was touched).
+2 bad input (nothing was touched). A node whose script needs a reboot (its exit 6) is
+"changed" with category "reboot" and listed among the nodes that need attention.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ SCRIPT_NAME = "bootstrap.sh"
 @click.option("--only", help="Run only these steps (comma-separated); passed as --only a,b.")
 @click.option("--check", is_flag=True, help="Observe only; the script reports what it would do.")
 @click.option(
+    "--reboot",
+    is_flag=True,
+    help="Let nodes reboot (once per change) when a step needs it, e.g. a new driver over a "
+    "loaded one; they resume the bootstrap by themselves after the boot. Without it such a "
+    "node stops and is listed with category 'reboot'.",
+)
+@click.option(
     "--script",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Run this script on every node instead of the rendered ones.",
@@ -60,6 +68,7 @@ SCRIPT_NAME = "bootstrap.sh"
 def command(
     only: str | None,
     check: bool,
+    reboot: bool,
     script: Path | None,
     rendered: Path | None,
     retry_failed: str | None,
@@ -90,8 +99,12 @@ def command(
     steps = split_names(only, "--only")
     inventory = load_selection(opts, limit)
     scripts = _read_scripts(inventory, script, rendered)
-    args: tuple[str, ...] = (("--only", ",".join(steps)) if steps else ()) + (
-        ("--check",) if check else ()
+    if check and reboot:
+        bad_input("--check observes only: it cannot be combined with --reboot")
+    args: tuple[str, ...] = (
+        (("--only", ",".join(steps)) if steps else ())
+        + (("--check",) if check else ())
+        + (("--reboot",) if reboot else ())
     )
     jobs = {pool: ScriptJob(data, args) for pool, data in scripts.items()}
 
@@ -104,6 +117,7 @@ def command(
         "limit": limit,
         "only": ",".join(steps) if steps else None,
         "check": check,
+        "reboot": reboot,
         "script": str(script.resolve()) if script else None,
         "rendered": str(rendered.resolve()) if rendered else None,
         "concurrency": opts.concurrency,

@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bootstrap.render.context import build_context, nccl_conf_lines
 from bootstrap.render.errors import RenderError, UserDataTooLarge
 from bootstrap.render.jinja import render_text
+from bootstrap.render.script import INSTALLED_PATH, render_script
+from bootstrap.render.steps.nccl import nccl_conf_lines
 from infra.config import Pool, StackConfig
 from infra.shapes import CATALOG
 
@@ -24,7 +25,8 @@ FILES = ("bootstrap.sh", "cloud-init.yaml", "nccl.conf")
 
 
 def first_boot_script(config: StackConfig, pool: Pool) -> str:
-    """The bootstrap script cloud-init carries: bootstrap.sh without the health checker zipapp.
+    """The bootstrap script cloud-init carries: bootstrap.sh without the health checker zipapp
+    and without the comment lines of its code.
 
     The checker (about 60 KB base64, see `bootstrap.nodecheck.zipapp`) cannot fit OCI's
     32,000-byte metadata cap next to the script, so the first boot installs the health timer
@@ -32,7 +34,21 @@ def first_boot_script(config: StackConfig, pool: Pool) -> str:
     the full bootstrap.sh. (Fetching it from the shared file system instead would make health
     depend on an optional File Storage mount and on someone having put it there.)
     """
-    return render_text("bootstrap.sh.j2", **build_context(config, pool, checker=False))
+    return without_code_comments(render_script(config, pool, checker=False))
+
+
+# Where the rendered data ends and the code (library, steps, main) begins.
+CODE_MARK = "readonly EXIT_INTERNAL="
+
+
+def without_code_comments(script: str) -> str:
+    """The script with the comment-only lines of its code part dropped (about 3 KB): the
+    first-boot copy must fit the metadata cap, and bash never reads comments. Only the code
+    part: the data part holds file contents and unit texts, where a `#` line is data. Tests
+    compare `declare -f` of both copies (tests/render/test_render_matrix.py)."""
+    head, mark, code = script.partition(CODE_MARK)
+    kept = [ln for ln in code.splitlines(keepends=True) if not ln.lstrip().startswith("#")]
+    return head + mark + "".join(kept)
 
 
 def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
@@ -42,8 +58,7 @@ def render_pool(config: StackConfig, pool: Pool) -> dict[str, str]:
     cloud-init.yaml is `first_boot_script`, which does not. Deterministic: the same config
     renders byte-identical files.
     """
-    ctx = build_context(config, pool)
-    script = render_text("bootstrap.sh.j2", **ctx)
+    script = render_script(config, pool)
     shape = CATALOG[pool.shape]
     nccl_conf = render_text(
         "nccl.conf.j2", shape=shape.name, pool=pool.name, settings=nccl_conf_lines(shape)
@@ -62,6 +77,7 @@ def cloud_init(config: StackConfig, pool: Pool) -> str:
         pool=pool.name,
         shape=CATALOG[pool.shape].name,
         os=pool.os,
+        script_path=INSTALLED_PATH,
         script=first_boot_script(config, pool),
     )
 

@@ -119,11 +119,30 @@ def _first_failed(steps: list[StepResult]) -> str | None:
     return next((s.step for s in steps if s.status is Status.FAILED), None)
 
 
+# The rendered script's "a step needs a reboot" exit (bootstrap.render.EXIT_CODES).
+EXIT_REBOOT = 6
+
+
 def _judge(code: int, steps: list[StepResult], name: str, attempts: int) -> _Outcome:
     failed = next((s for s in steps if s.status is Status.FAILED), None)
     if code == 0 and failed is None:
         changed = any(s.status is Status.CHANGED for s in steps)
         return _Outcome(Status.CHANGED if changed else Status.OK, exit_code=0, attempts=attempts)
+    if code == EXIT_REBOOT and failed is None:
+        # Changed, not failed: the node finishes by itself after the boot (its resume unit);
+        # category "reboot" lists it among the nodes that need attention until then.
+        asked = next((s for s in steps if "reboot required: " in s.message), None)
+        why = asked.message.split("reboot required: ", 1)[1] if asked else "see its log"
+        return _Outcome(
+            Status.CHANGED,
+            exit_code=code,
+            failed_step=None,
+            category="reboot",
+            message=f"{name}: reboot required by step {asked.step if asked else '?'}: {why}; "
+            "with --reboot it reboots and resumes by itself (gpufleet-bootstrap-resume.service); "
+            "its state: /var/lib/gpufleet/bootstrap.json",
+            attempts=attempts,
+        )
     if failed is not None:
         message = f"{name}: step {failed.step} failed: {failed.message} (exit code {code})"
     elif code == -1:

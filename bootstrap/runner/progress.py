@@ -113,7 +113,8 @@ def print_recap(
             launched = [f"{size.nodes_requested} + {size.spares}" if size else ""]
         table.add_row(pool, *launched, *(str(counts[str(s)]) for s in Status))
     console.print(table)
-    problems = [r for r in report.results if not r.status.succeeded]
+    # Not succeeded, or changed but waiting for a reboot (error_category "reboot").
+    problems = [r for r in report.results if not r.status.succeeded or r.error_category == "reboot"]
     if problems:
         detail = Table(title="Nodes that need attention", show_lines=False)
         for column in ("node", "status", "category", "step", "message"):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bootstrap.render import render_pool
-from bootstrap.render.context import build_context
+from bootstrap.render.script import build_context
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes
@@ -72,6 +72,7 @@ class Node:
     def _build(self) -> None:
         self.state.mkdir()
         self.write("etc/os-release", OS_RELEASE[self.pool.os])
+        self.write("proc/sys/kernel/random/boot_id", "6c1e5f0a-0000-4000-8000-000000000001\n")
         self.write("etc/fstab", "UUID=0a1b / xfs defaults 0 0\n")
         self.write("proc/mounts", "/dev/sda3 / xfs rw,relatime 0 0\n")
         self.write("proc/mdstat", "Personalities :\nunused devices: <none>\n")

@@ -67,7 +67,12 @@ install_specs() {
     read -r _ name ver flag <<<"$line"
     mkdir -p "$S/pkgs"
     printf '%s\n' "$ver" >"$S/pkgs/$name"
-    if [[ ${flag:-} == driver ]]; then v=${ver#*:}; printf '%s\n' "${v%%-*}" >"$S/driver_loaded"; fi
+    if [[ ${flag:-} == driver ]]; then
+      v=${ver#*:}
+      printf '%s\n' "${v%%-*}" >"$S/driver_installed"
+      # A kernel module already loaded stays loaded until a reboot; with none, the new one loads.
+      [[ -f $S/driver_loaded ]] || printf '%s\n' "${v%%-*}" >"$S/driver_loaded"
+    fi
   done
 }
 """
@@ -78,6 +83,12 @@ need_driver() {
   if [[ ! -f $S/driver_loaded ]]; then
     echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
     exit 9
+  fi
+  # New user-space libraries over an old kernel module (github.com/anderskm/gputil issue 55).
+  if [[ -f $S/driver_installed && $(<"$S/driver_installed") != "$(<"$S/driver_loaded")" ]]; then
+    v=$(<"$S/driver_installed")
+    printf 'Failed to initialize NVML: Driver/library version mismatch\nNVML library version: %s\n' "${v%.*}"
+    exit 18
   fi
 }
 # Power limits: $S/power/<index> (watts, two decimals); the board default until -pl sets one.
@@ -143,6 +154,7 @@ case "$1 ${2:-}" in
   "enable --now") [[ $# == 3 ]] || refuse "$@"; touch "$S/units/$3.enabled" "$S/units/$3.active" ;;
   "disable --now") [[ $# == 3 ]] || refuse "$@"; rm -f "$S/units/$3.enabled" "$S/units/$3.active" ;;
   "daemon-reload ") [[ $# == 1 ]] || refuse "$@" ;;
+  "enable gpufleet-bootstrap-resume.service") [[ $# == 2 ]] || refuse "$@"; touch "$S/units/$2.enabled" ;;
   "restart docker") [[ $# == 2 ]] || refuse "$@" ;;
   *) refuse "$@" ;;
 esac
@@ -229,6 +241,10 @@ case "$1 ${2:-}" in
     f=${3#--output=}; mkdir -p "$(dirname "$f")"; echo "cdiVersion: 0.5.0" >"$f" ;;
   *) refuse "$@" ;;
 esac
+""",
+    "shutdown": r"""
+[[ $# == 3 && $1 == -r && $2 == +1 && $3 == "gpufleet: reboot for "* ]] || refuse "$@"
+echo "$3" >"$S/reboot_scheduled"
 """,
     "df": r"""
 [[ $# == 3 && $1 == -Pk && $2 == -- ]] || refuse "$@"

@@ -216,13 +216,6 @@ UNFIXABLE: list[tuple[str, dict[str, str], Callable[[Node], None], int, str]] = 
         "RDMA device mlx5_12 has no network interface",
     ),
     (
-        "nvidia_driver",
-        {},
-        lambda n: edit(n.state / "driver_loaded", "550.90.07\n"),
-        4,
-        "the loaded driver is 550.90.07, want 570.172.08",
-    ),
-    (
         "shared_fs",
         {},
         lambda n: (n.imds / "instance/metadata/gpufleet_fss_host").unlink(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bootstrap.render import render_pool
-from bootstrap.render.context import build_context
+from bootstrap.render.script import build_context
 from tests.render.configs import config_with, container_software, example_raw, pool
 
 MUTATING = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.render import RenderError, context
+from bootstrap.render import RenderError, plain
 from infra.config import ConfigError
 from tests.render.configs import config_with, example_raw, pool
 
@@ -61,7 +61,7 @@ def test_hostile_config_values_are_rejected(field, tmp_path):
 
 def test_comments_only_take_plain_tokens(monkeypatch):
     # A shell-quoted value with a newline would end a `#` comment and run its second line.
-    monkeypatch.setattr(context, "safe", lambda kind, key, value, pool: value)
+    monkeypatch.setattr(plain, "safe", lambda kind, key, value, pool: value)
     base = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"))
     from bootstrap.render import render_pool
 
@@ -87,7 +87,7 @@ def test_values_that_bypass_validation_still_render_inert(make_node, tmp_path, m
     """Second layer: with the render-time checks switched off, shell quoting alone keeps every
     payload inert; the script runs in --check in the sandbox and the marker never appears."""
     marker = tmp_path / "MARK"
-    monkeypatch.setattr(context, "safe", lambda kind, key, value, pool: value)
+    monkeypatch.setattr(plain, "safe", lambda kind, key, value, pool: value)
     base = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"))
     for value in payloads(marker):
         sw = base.software.model_copy(

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bootstrap.render.context import HEALTH_CHECKER, HEALTH_OUT, build_context
+from bootstrap.render.script import build_context
+from bootstrap.render.steps.health_timer import HEALTH_CHECKER, HEALTH_OUT
 from infra.config import StackConfig
 
 PRELUDE = r"""#!/bin/bash

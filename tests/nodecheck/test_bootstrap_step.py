@@ -8,8 +8,8 @@ import hashlib
 from pathlib import Path
 
 from bootstrap.nodecheck.zipapp import checker_pyz
-from bootstrap.render.context import HEALTH_CHECKER, HEALTH_OUT
 from bootstrap.render.engine import first_boot_script
+from bootstrap.render.steps.health_timer import HEALTH_CHECKER, HEALTH_OUT
 from tests.node_script.conftest import Node
 from tests.nodecheck.sandbox import CheckNode
 from tests.render.configs import config_with, pool

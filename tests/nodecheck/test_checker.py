@@ -13,7 +13,7 @@ import pytest
 from bootstrap.health.nccl.mpirun import single_node_command
 from bootstrap.nodecheck import checker
 from bootstrap.nodecheck.zipapp import checker_pyz
-from bootstrap.render.context import HEALTH_OUT
+from bootstrap.render.steps.health_timer import HEALTH_OUT
 from infra.shapes import CATALOG
 from tests.health.conftest import healthy_h200_files, read
 from tests.nodecheck.sandbox import QUIET_DMESG, CheckNode, leftovers

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from bootstrap.render import METADATA_CAP_BYTES, render_pool, user_data_b64
-from bootstrap.render.context import build_context
-from bootstrap.render.engine import first_boot_script
+from bootstrap.render.engine import first_boot_script, without_code_comments
+from bootstrap.render.script import build_context, step_of
 from infra.config import ConfigError
 from infra.shapes import ALL_OS, CATALOG
 from tests.render.configs import config_with, pool
@@ -29,7 +29,7 @@ def test_timer_interval_defaults_to_five_minutes():
     config = config_with(H100)
     ctx = build_context(config, config.pools[0])
     assert "OnUnitActiveSec=5min\n" in timer_of(ctx)
-    assert ctx["health"]["interval_min"] == 5
+    assert step_of(ctx, "health_timer")["vars"]["interval_min"] == 5
 
 
 def _software(**changes: object) -> dict:
@@ -66,14 +66,15 @@ def test_cloud_init_carries_the_first_boot_copy_without_the_checker():
     doc = yaml.safe_load(files["cloud-init.yaml"])
     assert doc["write_files"][0]["content"] == first
     assert "readonly GF_HEALTH_PYZ_B64=''\n" in first and "readonly GF_HEALTH_SHA256=''\n" in first
-    # Otherwise the same script: only the checker lines and the health_timer stamp differ.
-    full = files["bootstrap.sh"].splitlines()
+    # Otherwise the same script, less the code's comments: only the checker lines and the
+    # health_timer stamp differ.
+    full = without_code_comments(files["bootstrap.sh"]).splitlines()
     lines = first.splitlines()
     assert len(full) == len(lines)
     differ = [a for a, b in zip(full, lines, strict=True) if a != b]
     assert [re.sub(r"=.*", "", d).strip() for d in differ] == [
-        "readonly GF_HEALTH_SHA256",
         "[health_timer]",
+        "readonly GF_HEALTH_SHA256",
         "readonly GF_HEALTH_PYZ_B64",
     ]
 

@@ -138,10 +138,43 @@ def test_shellcheck_every_rendered_script(tmp_path: Path):
 
 def test_health_placeholder_passes_shellcheck(tmp_path: Path):
     config = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04"))
-    from bootstrap.render.context import build_context
+    from bootstrap.render.script import build_context
 
     ctx = build_context(config, config.pools[0])
     health = next(f for f in ctx["files"] if f["path"] == "/usr/local/sbin/gpufleet-health")
     path = tmp_path / "health.sh"
     path.write_text(health["content"])
     subprocess.run(["shellcheck", "-S", "warning", str(path)], check=True)
+
+
+def _definitions(script: Path) -> str:
+    """What bash makes of a script: every variable it sets and every function, as bash prints
+    them (comments are gone there), main not run (the script is source-safe)."""
+    dump = f'source "{script}"; declare -p | grep -E "^declare [-a-zA-Z]+ (GF_|EXIT_)"; declare -f'
+    out = subprocess.run(
+        ["bash", "-c", dump],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    return out.stdout
+
+
+@pytest.mark.parametrize(
+    ("shape", "os"), [("BM.GPU.H100.8", "ubuntu-22.04"), ("BM.GPU.A100-v2.8", "oracle-linux-8")]
+)
+def test_the_first_boot_copy_drops_only_comments(tmp_path: Path, shape: str, os: str):
+    """The first-boot copy leaves out the comment lines of the code: bash defines exactly the
+    same variables and functions from it as from the script rendered without the checker."""
+    from bootstrap.render.engine import first_boot_script
+    from bootstrap.render.script import render_script
+
+    config = config_with(pool(shape, os))
+    whole = tmp_path / "whole.sh"
+    whole.write_text(render_script(config, config.pools[0], checker=False))
+    first = tmp_path / "first.sh"
+    first.write_text(first_boot_script(config, config.pools[0]))
+    assert len(first.read_text()) < len(whole.read_text()) - 2000
+    assert _definitions(first) == _definitions(whole)
+    assert "gf::reboot::request ()" in _definitions(first)

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from bootstrap.cli import cli
 from bootstrap.render import RenderError, UserDataTooLarge, render_all, render_pool
 from bootstrap.render import jinja as gfjinja
-from bootstrap.render.context import build_context
 from bootstrap.render.engine import user_data_b64
+from bootstrap.render.script import build_context, step_of
 from tests.render.configs import config_with, container_software, example_raw, pool
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -140,7 +140,7 @@ def test_gpu_power_step_renders_the_cap_or_is_disabled():
     step = next(s for s in ctx["steps"] if s["name"] == "gpu_power")
     assert step["disabled"] == "no GPU power cap (pools[].gpu_power_cap_w is not set)"
     assert not any(f["step"] == "gpu_power" for f in ctx["files"])
-    assert ctx["gpu_power_cap_w"] == ""
+    assert step_of(ctx, "gpu_power")["vars"]["cap_w"] == ""
 
     capped = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04") | {"gpu_power_cap_w": 550})
     ctx = build_context(capped, capped.pools[0])

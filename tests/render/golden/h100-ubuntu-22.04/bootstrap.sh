@@ -6,9 +6,12 @@
 # checks first, applies only what differs, then checks again. A re-run with the same config
 # changes nothing and reports every step "ok".
 #
-# Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--list] [--help]
-#   --check  observe everything, change nothing; steps that would change report
-#            status "changed" with a message starting "would ..."
+# Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--reboot] [--resume]
+#                           [--list] [--help]
+#   --check   observe everything, change nothing; steps that would change report
+#             status "changed" with a message starting "would ..."
+#   --reboot  reboot (once per change) when a step needs it; the next boot resumes the run
+#   --resume  run by the resume unit at boot: --reboot, and wait for the lock
 #
 # stdout: one JSON line per step, nothing else:
 #   {"step": "...", "status": "ok|changed|failed|skipped", "message": "...", "seconds": 1.234}
@@ -21,6 +24,9 @@
 #   3  preflight failed: not root, wrong shape or OS, too little disk, metadata unreadable
 #   4  a step failed: its apply errored, or the node is still not right after it
 #   5  another gpufleet-bootstrap run holds the lock
+#   6  a step needs a reboot: its status line says why, the later steps report skipped
+#
+# Node state: /var/lib/gpufleet/bootstrap.json (state: running|ok|failed|reboot-required|rebooting).
 #
 # Seams (used by the tests): GF_ROOT prefixes every file path; GF_IMDS is the instance metadata
 # root, a directory or a loopback URL (default IMDS v2); GF_EUID replaces the effective uid in
@@ -35,41 +41,26 @@ readonly GF_CLUSTER=dev
 readonly GF_POOL=h100
 readonly GF_SHAPE=BM.GPU.H100.8
 readonly GF_OS=ubuntu-22.04
-readonly GF_OS_ID=ubuntu
-readonly GF_OS_VERSION=22.04
 readonly GF_PKG_FAMILY=apt
 readonly GF_IMDS_DEFAULT=http://169.254.169.254/opc/v2
-readonly GF_FSS_KEY=gpufleet_fss_host
-readonly GF_MIN_FREE_KB=20971520
-readonly GF_OCA_WAIT_DEFAULT=900
-readonly GF_DRIVER=570.172.08
-readonly GF_GPU_POWER_CAP_W=''
-readonly GF_RDMA_MTU=4220
-readonly GF_NVME_COUNT=16
-readonly GF_NVME_MOUNT=/mnt/localdisk
-readonly GF_NVME_LABEL=localdisk
-readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
-readonly GF_MD_DEV=/dev/md0
-readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
-readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
-readonly GF_NT_DIR=/opt/nccl-tests
-readonly GF_NT_TAG=v2.17.2
-readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
-readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
-readonly GF_CUDA=12.8
-readonly GF_TRAIN_KIND=venv
-readonly GF_VENV=/opt/gpufleet/venv
-readonly GF_PYTHON=python3
-readonly GF_TORCH=2.7.1
-readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
-readonly GF_IMAGE=''
-readonly GF_CTR_ENGINE=docker
-readonly GF_FSS_EXPORT=/shared
-readonly GF_FSS_MOUNT=/mnt/shared
-readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
-readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
-readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
-readonly GF_HEALTH_INTERVAL=5
+readonly GF_STATUS_FILE=/var/lib/gpufleet/bootstrap.json
+readonly GF_INSTALLED_PATH=/usr/local/sbin/gpufleet-bootstrap
+readonly GF_RESUME_UNIT=gpufleet-bootstrap-resume.service
+readonly GF_RESUME_UNIT_TEXT='[Unit]
+Description=gpufleet: resume the node bootstrap of pool h100 after the reboot it asked for
+# The flag: set when a step needs a reboot, removed when a run ends ok or failed (no loop).
+ConditionPathExists=/var/lib/gpufleet/state/resume
+Wants=network-online.target
+After=network-online.target cloud-final.service
+
+[Service]
+# simple: boot need not wait for the installs (exec needs systemd 240; OL8 has 239).
+Type=simple
+ExecStart=/usr/local/sbin/gpufleet-bootstrap --resume
+
+[Install]
+WantedBy=multi-user.target
+'
 
 readonly -a GF_STEPS=(
   preflight
@@ -127,133 +118,6 @@ declare -rA GF_DISABLED=(
   [training_stack]=''
   [shared_fs]=''
   [health_timer]=''
-)
-readonly -a GF_PIP_PKGS=(
-  transformers==4.46.3
-)
-readonly -a GF_RDMA_DEVICES=(
-  mlx5_0
-  mlx5_1
-  mlx5_3
-  mlx5_4
-  mlx5_5
-  mlx5_6
-  mlx5_7
-  mlx5_8
-  mlx5_9
-  mlx5_10
-  mlx5_12
-  mlx5_13
-  mlx5_14
-  mlx5_15
-  mlx5_16
-  mlx5_17
-)
-readonly -a GF_SYSCTL_KEY=(
-  net.ipv4.neigh.default.gc_thresh1
-  net.ipv4.neigh.default.gc_thresh2
-  net.ipv4.neigh.default.gc_thresh3
-  net.ipv4.conf.rdma0.rp_filter
-  net.ipv4.conf.rdma0.arp_ignore
-  net.ipv4.conf.rdma0.arp_announce
-  net.ipv4.conf.rdma1.rp_filter
-  net.ipv4.conf.rdma1.arp_ignore
-  net.ipv4.conf.rdma1.arp_announce
-  net.ipv4.conf.rdma2.rp_filter
-  net.ipv4.conf.rdma2.arp_ignore
-  net.ipv4.conf.rdma2.arp_announce
-  net.ipv4.conf.rdma3.rp_filter
-  net.ipv4.conf.rdma3.arp_ignore
-  net.ipv4.conf.rdma3.arp_announce
-  net.ipv4.conf.rdma4.rp_filter
-  net.ipv4.conf.rdma4.arp_ignore
-  net.ipv4.conf.rdma4.arp_announce
-  net.ipv4.conf.rdma5.rp_filter
-  net.ipv4.conf.rdma5.arp_ignore
-  net.ipv4.conf.rdma5.arp_announce
-  net.ipv4.conf.rdma6.rp_filter
-  net.ipv4.conf.rdma6.arp_ignore
-  net.ipv4.conf.rdma6.arp_announce
-  net.ipv4.conf.rdma7.rp_filter
-  net.ipv4.conf.rdma7.arp_ignore
-  net.ipv4.conf.rdma7.arp_announce
-  net.ipv4.conf.rdma8.rp_filter
-  net.ipv4.conf.rdma8.arp_ignore
-  net.ipv4.conf.rdma8.arp_announce
-  net.ipv4.conf.rdma9.rp_filter
-  net.ipv4.conf.rdma9.arp_ignore
-  net.ipv4.conf.rdma9.arp_announce
-  net.ipv4.conf.rdma10.rp_filter
-  net.ipv4.conf.rdma10.arp_ignore
-  net.ipv4.conf.rdma10.arp_announce
-  net.ipv4.conf.rdma11.rp_filter
-  net.ipv4.conf.rdma11.arp_ignore
-  net.ipv4.conf.rdma11.arp_announce
-  net.ipv4.conf.rdma12.rp_filter
-  net.ipv4.conf.rdma12.arp_ignore
-  net.ipv4.conf.rdma12.arp_announce
-  net.ipv4.conf.rdma13.rp_filter
-  net.ipv4.conf.rdma13.arp_ignore
-  net.ipv4.conf.rdma13.arp_announce
-  net.ipv4.conf.rdma14.rp_filter
-  net.ipv4.conf.rdma14.arp_ignore
-  net.ipv4.conf.rdma14.arp_announce
-  net.ipv4.conf.rdma15.rp_filter
-  net.ipv4.conf.rdma15.arp_ignore
-  net.ipv4.conf.rdma15.arp_announce
-)
-readonly -a GF_SYSCTL_VAL=(
-  32768
-  65535
-  131072
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
-  2
-  2
-  1
 )
 # Managed resources, one entry per index across the arrays of each kind.
 readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers training_stack shared_fs health_timer )
@@ -432,7 +296,7 @@ Description=Run the gpufleet node health check every 5 min
 [Timer]
 OnBootSec=5min
 # Default 5 min: oci-hpc runs its passive checks every 300 s (slurm.conf.j2
-# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/context.py).
+# HealthCheckInterval=300). Rendered from the stack config (see bootstrap/render/steps/health_timer.py).
 OnUnitActiveSec=5min
 Unit=gpufleet-health.service
 
@@ -440,11 +304,197 @@ Unit=gpufleet-health.service
 WantedBy=timers.target
 '
 )
+
+# preflight (templates/steps/preflight.sh.j2)
+readonly GF_OS_ID=ubuntu
+readonly GF_OS_VERSION=22.04
+readonly GF_MIN_FREE_KB=20971520
+
+# os_tuning (templates/steps/os_tuning.sh.j2)
+readonly GF_SYSCTL_FILE=/etc/sysctl.d/80-gpufleet.conf
+readonly -a GF_SYSCTL_KEY=(
+  net.ipv4.neigh.default.gc_thresh1
+  net.ipv4.neigh.default.gc_thresh2
+  net.ipv4.neigh.default.gc_thresh3
+  net.ipv4.conf.rdma0.rp_filter
+  net.ipv4.conf.rdma0.arp_ignore
+  net.ipv4.conf.rdma0.arp_announce
+  net.ipv4.conf.rdma1.rp_filter
+  net.ipv4.conf.rdma1.arp_ignore
+  net.ipv4.conf.rdma1.arp_announce
+  net.ipv4.conf.rdma2.rp_filter
+  net.ipv4.conf.rdma2.arp_ignore
+  net.ipv4.conf.rdma2.arp_announce
+  net.ipv4.conf.rdma3.rp_filter
+  net.ipv4.conf.rdma3.arp_ignore
+  net.ipv4.conf.rdma3.arp_announce
+  net.ipv4.conf.rdma4.rp_filter
+  net.ipv4.conf.rdma4.arp_ignore
+  net.ipv4.conf.rdma4.arp_announce
+  net.ipv4.conf.rdma5.rp_filter
+  net.ipv4.conf.rdma5.arp_ignore
+  net.ipv4.conf.rdma5.arp_announce
+  net.ipv4.conf.rdma6.rp_filter
+  net.ipv4.conf.rdma6.arp_ignore
+  net.ipv4.conf.rdma6.arp_announce
+  net.ipv4.conf.rdma7.rp_filter
+  net.ipv4.conf.rdma7.arp_ignore
+  net.ipv4.conf.rdma7.arp_announce
+  net.ipv4.conf.rdma8.rp_filter
+  net.ipv4.conf.rdma8.arp_ignore
+  net.ipv4.conf.rdma8.arp_announce
+  net.ipv4.conf.rdma9.rp_filter
+  net.ipv4.conf.rdma9.arp_ignore
+  net.ipv4.conf.rdma9.arp_announce
+  net.ipv4.conf.rdma10.rp_filter
+  net.ipv4.conf.rdma10.arp_ignore
+  net.ipv4.conf.rdma10.arp_announce
+  net.ipv4.conf.rdma11.rp_filter
+  net.ipv4.conf.rdma11.arp_ignore
+  net.ipv4.conf.rdma11.arp_announce
+  net.ipv4.conf.rdma12.rp_filter
+  net.ipv4.conf.rdma12.arp_ignore
+  net.ipv4.conf.rdma12.arp_announce
+  net.ipv4.conf.rdma13.rp_filter
+  net.ipv4.conf.rdma13.arp_ignore
+  net.ipv4.conf.rdma13.arp_announce
+  net.ipv4.conf.rdma14.rp_filter
+  net.ipv4.conf.rdma14.arp_ignore
+  net.ipv4.conf.rdma14.arp_announce
+  net.ipv4.conf.rdma15.rp_filter
+  net.ipv4.conf.rdma15.arp_ignore
+  net.ipv4.conf.rdma15.arp_announce
+)
+readonly -a GF_SYSCTL_VAL=(
+  32768
+  65535
+  131072
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+  2
+  2
+  1
+)
+
+# local_nvme (templates/steps/local_nvme.sh.j2)
+readonly GF_NVME_COUNT=16
+readonly GF_NVME_MOUNT=/mnt/localdisk
+readonly GF_NVME_LABEL=localdisk
+readonly GF_NVME_OPTS=defaults,nofail,noatime,discard
+readonly GF_MD_DEV=/dev/md0
+
+# nvidia_driver (templates/steps/nvidia_driver.sh.j2)
+readonly GF_DRIVER=570.172.08
+
+# gpu_power (templates/steps/gpu_power.sh.j2)
+readonly GF_GPU_POWER_CAP_W=''
+
+# rdma (templates/steps/rdma.sh.j2)
+readonly GF_RDMA_MTU=4220
+readonly -a GF_RDMA_DEVICES=(
+  mlx5_0
+  mlx5_1
+  mlx5_3
+  mlx5_4
+  mlx5_5
+  mlx5_6
+  mlx5_7
+  mlx5_8
+  mlx5_9
+  mlx5_10
+  mlx5_12
+  mlx5_13
+  mlx5_14
+  mlx5_15
+  mlx5_16
+  mlx5_17
+)
+readonly GF_OCA_STATE=/var/run/oci-hpc/oci-hpc-rdma-configure.json
+readonly GF_OCA_WAIT_DEFAULT=900
+
+# nccl (templates/steps/nccl.sh.j2)
+
+# nccl_tests (templates/steps/nccl_tests.sh.j2)
+readonly GF_NT_DIR=/opt/nccl-tests
+readonly GF_NT_TAG=v2.17.2
+readonly GF_NT_REPO=https://github.com/NVIDIA/nccl-tests.git
+readonly GF_NT_MPI_HOME=/usr/lib/x86_64-linux-gnu/openmpi
+readonly GF_CUDA=12.8
+
+# containers (templates/steps/containers.sh.j2)
+# Also used by training_stack (a container training stack pulls its image with it).
+readonly GF_CTR_ENGINE=docker
+
+# training_stack (templates/steps/training_stack.sh.j2)
+readonly GF_TRAIN_KIND=venv
+readonly GF_VENV=/opt/gpufleet/venv
+readonly GF_PYTHON=python3
+readonly GF_TORCH=2.7.1
+readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/cu128
+readonly GF_IMAGE=''
+readonly -a GF_PIP_PKGS=(
+  transformers==4.46.3
+)
+
+# shared_fs (templates/steps/shared_fs.sh.j2)
+readonly GF_FSS_KEY=gpufleet_fss_host
+readonly GF_FSS_EXPORT=/shared
+readonly GF_FSS_MOUNT=/mnt/shared
+readonly GF_NFS_OPTS=defaults,nofail,noatime,bg,timeo=100,ac,actimeo=120,nocto,rsize=1048576,wsize=1048576,nolock,local_lock=all,mountproto=tcp,sec=sys,_netdev
+
+# health_timer (templates/steps/health_timer.sh.j2)
+readonly GF_HEALTH_CHECKER=/usr/local/lib/gpufleet/gpufleet-health.pyz
+readonly GF_HEALTH_SHA256=<checker: see tests/nodecheck>
+readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
 
 readonly EXIT_INTERNAL=1 EXIT_USAGE=2 EXIT_PREFLIGHT=3 EXIT_STEP_FAILED=4 EXIT_LOCKED=5
+readonly EXIT_REBOOT=6
 
 # --- library: logging, status lines, errors ---------------------------------------------------
 
@@ -486,6 +536,7 @@ gf::status() { # STEP STATUS MESSAGE: the one machine-readable line per step (fd
 }
 
 gf::step_fail() { # MESSAGE: report the current step failed and stop
+  GF_FAILED_STEP=$GF_STEP GF_FAILED_REASON=$1
   gf::status "$GF_STEP" failed "$1"
   if [[ $GF_STEP == preflight ]]; then exit "$EXIT_PREFLIGHT"; fi
   exit "$EXIT_STEP_FAILED"
@@ -498,6 +549,7 @@ gf::on_err() { # RC LINE COMMAND (the ERR trap)
   if [[ -n ${GF_STEP:-} ]]; then
     gf::step_fail "line $2: '$3' exited $1"
   fi
+  GF_FAILED_REASON="internal error: line $2: '$3' exited $1"
   gf::log ERROR "line $2: '$3' exited $1"
   exit "$EXIT_INTERNAL"
 }
@@ -726,6 +778,95 @@ gf::fstab::ensure() { # MOUNTPOINT LINE: LINE becomes the only entry for MOUNTPO
   gf::log INFO "fstab: $2"
 }
 
+# --- library: reboot and resume, the node's status file ------------------------------------------
+# How it works: bootstrap/render/__init__.py ("Reboot and resume").
+
+gf::boot_id() { cat -- "$GF_ROOT/proc/sys/kernel/random/boot_id" 2>/dev/null || printf 'unknown\n'; }
+
+gf::node_status() { # STATE STEP REASON EXIT_CODE -> $GF_STATUS_FILE, atomically (never in --check)
+  local file=$GF_ROOT$GF_STATUS_FILE boot now
+  if [[ $GF_CHECK == 1 ]]; then return 0; fi
+  boot=$(gf::boot_id)
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p -- "${file%/*}"
+  printf '{"state":%s,"step":%s,"reason":%s,"exit_code":%d,"updated_at":"%s","boot_id":%s}\n' \
+    "$(gf::json "$1")" "$(gf::json "$2")" "$(gf::json "$3")" "$4" "$now" "$(gf::json "$boot")" \
+    >"$file.gpufleet-new"
+  mv -f -- "$file.gpufleet-new" "$file"
+}
+
+gf::resume::arm() { # the unit runs the installed copy: make it this script
+  local self=$GF_ROOT$GF_INSTALLED_PATH
+  if [[ $GF_SELF != "$self" ]]; then
+    mkdir -p -- "${self%/*}"
+    cp -- "$GF_SELF" "$self.gpufleet-new"
+    chmod 0755 "$self.gpufleet-new"
+    mv -f -- "$self.gpufleet-new" "$self"
+    gf::log INFO "installed this script as $GF_INSTALLED_PATH for the resume unit"
+  fi
+  if ! gf::file::same "/etc/systemd/system/$GF_RESUME_UNIT" 0644 "$GF_RESUME_UNIT_TEXT"; then
+    gf::file::write "/etc/systemd/system/$GF_RESUME_UNIT" 0644 "$GF_RESUME_UNIT_TEXT"
+    gf::run systemctl daemon-reload
+  fi
+  if ! systemctl is-enabled --quiet "$GF_RESUME_UNIT"; then gf::run systemctl enable "$GF_RESUME_UNIT"; fi
+  : >"$GF_STATE_DIR/resume"
+}
+
+gf::resume::disarm() { rm -f -- "$GF_STATE_DIR/resume"; }
+
+gf::reboot::forget() { # STEP: it is in its desired state, so no reboot is owed for it
+  local step="" rest
+  if [[ $GF_CHECK == 1 ]]; then return 0; fi
+  read -r step rest <"$GF_STATE_DIR/reboot" 2>/dev/null || true
+  if [[ $step == "$1" ]]; then rm -f -- "$GF_STATE_DIR/reboot"; fi
+}
+
+gf::reboot::request() { # STEP REASON: record it, arm the resume; a second time fails the step
+  local step=$1 reason=$2 boot had_step="" had_digest="" had_boot=""
+  boot=$(gf::boot_id)
+  read -r had_step had_digest had_boot <"$GF_STATE_DIR/reboot" 2>/dev/null || true
+  if [[ $had_step == "$step" && $had_digest == "${GF_DIGEST[$step]}" && $had_boot != "$boot" ]]; then
+    gf::step_fail "still not in the desired state after the reboot for this change: $reason"
+  fi
+  mkdir -p -- "$GF_STATE_DIR"
+  printf '%s %s %s\n' "$step" "${GF_DIGEST[$step]}" "$boot" >"$GF_STATE_DIR/reboot"
+  gf::resume::arm
+  GF_REBOOT_STEP=$step
+  GF_REBOOT_WHY=$reason
+  gf::status "$step" changed "${GF_ACTION[$step]}; reboot required: $reason"
+}
+
+gf::reboot::finish() { # after the loop: reboot (when allowed) and exit 6
+  local why="$GF_REBOOT_STEP: $GF_REBOOT_WHY"
+  if [[ $GF_REBOOT == 1 ]]; then
+    gf::node_status rebooting "$GF_REBOOT_STEP" "$GF_REBOOT_WHY; $GF_RESUME_UNIT resumes after the boot" "$EXIT_REBOOT"
+    # In a minute: the caller (cloud-init, SSH) sees this run end first.
+    gf::run shutdown -r +1 "gpufleet: reboot for $why"
+  else
+    gf::node_status reboot-required "$GF_REBOOT_STEP" \
+      "$GF_REBOOT_WHY; reboot the node ($GF_RESUME_UNIT resumes the bootstrap) or re-run with --reboot" \
+      "$EXIT_REBOOT"
+  fi
+  gf::log INFO "reboot required by $why"
+  exit "$EXIT_REBOOT"
+}
+
+gf::finish() { # RC (the EXIT trap): the node's status file for a run that ended ok or failed
+  case $1 in
+    0)
+      if [[ -z $GF_ONLY && -z $GF_SKIP ]]; then
+        gf::node_status ok "" "every step ok, changed or skipped" 0
+        if [[ $GF_CHECK != 1 ]]; then gf::resume::disarm; fi
+      fi
+      ;;
+    "$EXIT_REBOOT" | "$EXIT_LOCKED") ;; # written by gf::reboot::finish / another run's state
+    *)
+      gf::node_status failed "${GF_FAILED_STEP:-}" "${GF_FAILED_REASON:-exit code $1}" "$1"
+      if [[ $GF_CHECK != 1 ]]; then gf::resume::disarm; fi
+      ;;
+  esac
+}
+
 # --- step: preflight (observes only; a failure stops the run with exit 3) ----------------------
 
 gf::preflight::os() {
@@ -896,23 +1037,25 @@ step::local_nvme::apply() {
 
 # --- step: nvidia_driver ------------------------------------------------------------------------
 
+# Over an old module, new packages make nvidia-smi fail: "Driver/library version mismatch".
 gf::nvidia::loaded_ok() {
   local out v
   if ! out=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>&1); then
-    GF_REASON="nvidia-smi failed: ${out##*$'\n'}"
+    GF_REASON="nvidia-smi failed: ${out%%$'\n'*}"
     return 1
   fi
   while IFS= read -r v; do
     if [[ $v != "$GF_DRIVER" ]]; then
-      GF_REASON="the loaded driver is $v, want $GF_DRIVER (after an upgrade: reboot, re-run)"
+      GF_REASON="the loaded driver is $v, want $GF_DRIVER"
       return 1
     fi
   done <<<"$out"
 }
 
+# Pinned packages in, another driver (or none) loaded: only a reboot closes that gap.
 step::nvidia_driver::check() {
   local loaded
-  if ! gf::res::check nvidia_driver; then
+  if ! gf::pkgs::check nvidia_driver; then
     # The driver package is absent in any version, yet a driver runs: say so, as the package
     # manager does not know it (seen on a real H200 VM: 580.159.04 loaded, no nvidia-driver
     # package). Installing packages over it needs a reboot at least; an operator should know.
@@ -922,11 +1065,27 @@ step::nvidia_driver::check() {
     fi
     return 1
   fi
-  gf::nvidia::loaded_ok || return 1
+  if ! gf::nvidia::loaded_ok; then
+    GF_REBOOT_REASON="driver $GF_DRIVER is installed but not loaded: $GF_REASON"
+    return 1
+  fi
+  gf::files::check nvidia_driver || return 1
+  gf::mods::check nvidia_driver || return 1
+  gf::units::check nvidia_driver || return 1
   GF_REASON="driver $GF_DRIVER loaded; services and nvidia_peermem up"
 }
 
-step::nvidia_driver::apply() { gf::res::apply nvidia_driver; }
+# Modules and services need the pinned driver loaded: else the resumed run does them.
+step::nvidia_driver::apply() {
+  gf::pkgs::ensure nvidia_driver
+  gf::files::ensure nvidia_driver
+  if ! gf::nvidia::loaded_ok; then
+    gf::log INFO "not loading modules or starting services yet: $GF_REASON"
+    return 0
+  fi
+  gf::mods::ensure nvidia_driver
+  gf::units::ensure nvidia_driver
+}
 
 # --- step: gpu_power (skipped unless the pool sets gpu_power_cap_w) ------------------------------
 
@@ -1227,7 +1386,8 @@ step::health_timer::apply() {
 # --- driver: options, selection, the step loop --------------------------------------------------
 
 gf::help() {
-  printf 'Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--list]\n'
+  printf 'Usage: gpufleet-bootstrap [--check] [--only STEP,...] [--skip STEP,...] [--reboot]\n'
+  printf '                          [--resume] [--list]\n'
   printf 'Steps, in order: %s\n' "${GF_STEPS[*]}"
 }
 
@@ -1247,10 +1407,12 @@ gf::check_steps() { # COMMA-LIST: every name must be a step
 }
 
 gf::parse_args() {
-  GF_CHECK=0 GF_ONLY="" GF_SKIP="" GF_LIST=0
+  GF_CHECK=0 GF_ONLY="" GF_SKIP="" GF_LIST=0 GF_REBOOT=0 GF_RESUME=0
   while [[ $# -gt 0 ]]; do
     case $1 in
       --check) GF_CHECK=1 ;;
+      --reboot) GF_REBOOT=1 ;;
+      --resume) GF_RESUME=1 GF_REBOOT=1 ;;
       --list) GF_LIST=1 ;;
       --only | --skip)
         if [[ $# -lt 2 ]]; then gf::usage "$1 needs a comma-separated list of steps"; fi
@@ -1267,6 +1429,7 @@ gf::parse_args() {
   done
   gf::check_steps "$GF_ONLY"
   gf::check_steps "$GF_SKIP"
+  if [[ $GF_CHECK == 1 && $GF_REBOOT == 1 ]]; then gf::usage "--check never reboots"; fi
 }
 
 gf::selected() { # STEP
@@ -1278,7 +1441,7 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   local step=$1 gap
   GF_STEP=$step
   GF_STEP_T0=$(gf::now_ms)
-  GF_REASON=""
+  GF_REASON="" GF_REBOOT_REASON=""
   if ! gf::selected "$step"; then
     gf::status "$step" skipped "not selected (--only/--skip)"
     return 0
@@ -1289,6 +1452,7 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   fi
   if "step::${step}::check"; then
     gf::stamp::write "$step"
+    gf::reboot::forget "$step"
     gf::status "$step" ok "$GF_REASON"
     return 0
   fi
@@ -1300,17 +1464,25 @@ gf::run_step() { # STEP: check, then (unless --check) apply and check again
   fi
   gf::log INFO "not in the desired state: $gap"
   "step::${step}::apply"
+  GF_REBOOT_REASON=""
   if ! "step::${step}::check"; then
+    if [[ -n $GF_REBOOT_REASON ]]; then
+      gf::reboot::request "$step" "$GF_REBOOT_REASON"
+      return 0
+    fi
     gf::step_fail "still not in the desired state after apply: $GF_REASON"
   fi
   gf::stamp::write "$step"
+  gf::reboot::forget "$step"
   gf::status "$step" changed "${GF_ACTION[$step]} (was: $gap)"
 }
 
-gf::lock() {
+gf::lock() { # --resume waits for a run that holds it (the per-boot os_tuning), others do not
+  local -a wait=(-n)
+  if [[ $GF_RESUME == 1 ]]; then wait=(-w 900); fi
   mkdir -p -- "$GF_STATE_DIR"
   exec 9>>"$GF_STATE_DIR/.lock"
-  if ! flock -n 9; then
+  if ! flock "${wait[@]}" 9; then
     gf::log ERROR "another gpufleet-bootstrap run holds $GF_STATE_DIR/.lock"
     exit "$EXIT_LOCKED"
   fi
@@ -1333,14 +1505,33 @@ main() {
   GF_LOG_DIR=$GF_ROOT/var/log/gpufleet
   GF_LOG_FILE=$GF_LOG_DIR/bootstrap.log
   GF_MAIN_PID=$BASHPID
+  GF_SELF=${BASH_SOURCE[0]}
+  GF_REBOOT_STEP="" GF_FAILED_STEP="" GF_FAILED_REASON=""
   mkdir -p -- "$GF_LOG_DIR"
   : >"$GF_LOG_DIR/last-run.jsonl"
   exec 3>&1 1>&2 # stdout carries only the status lines (fd 3)
   trap 'gf::on_err "$?" "$LINENO" "$BASH_COMMAND"' ERR
   if [[ $GF_CHECK != 1 ]]; then gf::lock; fi
-  gf::log INFO "pool $GF_POOL ($GF_SHAPE, $GF_OS) of $GF_CLUSTER, check=$GF_CHECK"
+  trap 'gf::finish "$?"' EXIT
+  gf::log INFO "pool $GF_POOL ($GF_SHAPE, $GF_OS) of $GF_CLUSTER, check=$GF_CHECK reboot=$GF_REBOOT"
+  if [[ $GF_RESUME == 1 ]]; then
+    gf::log INFO "resuming after a reboot ($(cat -- "$GF_STATE_DIR/reboot" 2>/dev/null || echo 'none recorded'))"
+  fi
+  if [[ -z $GF_ONLY && -z $GF_SKIP ]]; then
+    local how=started
+    if [[ $GF_RESUME == 1 ]]; then how="resumed after a reboot"; fi
+    gf::node_status running "" "$how" 0
+  fi
   local step
-  for step in "${GF_STEPS[@]}"; do gf::run_step "$step"; done
+  for step in "${GF_STEPS[@]}"; do
+    if [[ -n $GF_REBOOT_STEP ]]; then
+      GF_STEP=$step GF_STEP_T0=$(gf::now_ms)
+      gf::status "$step" skipped "waits for the reboot that $GF_REBOOT_STEP needs"
+      continue
+    fi
+    gf::run_step "$step"
+  done
+  if [[ -n $GF_REBOOT_STEP ]]; then gf::reboot::finish; fi
   gf::log INFO "all steps done"
 }
 
