@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bootstrap.slurm.drains import sync_drains_script
 from bootstrap.topology import order, render_hostfile
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig, load_stack_file
@@ -160,6 +161,26 @@ def test_operator_drain_is_never_resumed_by_the_checker(box: SlurmSandbox) -> No
     assert node_field(box, "h100-0003", "Reason") == "maintenance"
     write_verdict(box, "h100-0003", "pass", [])
     box.run("scontrol", "update", "nodename=h100-0003", "state=resume")
+
+
+def sync_drains(box: SlurmSandbox, quarantined: list[str]) -> str:
+    script = box.root / "sync-drains.sh"
+    script.write_text(sync_drains_script("gft", quarantined))
+    return box.run("bash", str(script))
+
+
+def test_quarantine_drains_and_release_resumes_through_scontrol(box: SlurmSandbox) -> None:
+    box.run("scontrol", "update", "nodename=h100-0001", "state=drain", "reason=maintenance")
+    assert sync_drains(box, ["h100-0004"]) == "drained h100-0004\n"
+    assert node_field(box, "h100-0004", "Reason") == "gpufleet-quarantine"
+    # The health program resumes only its own drains: a passing node stays quarantined.
+    run_health(box, "h100-0004")
+    assert box.node_states()["h100-0004"] == "drained"
+    assert sync_drains(box, ["h100-0004"]) == ""  # already drained: nothing to do
+    assert sync_drains(box, []) == "resumed h100-0004\n"  # the operator's drain stays
+    assert settled_state(box, "h100-0004") == "idle"
+    assert node_field(box, "h100-0001", "Reason") == "maintenance"
+    box.run("scontrol", "update", "nodename=h100-0001", "state=resume")
 
 
 def test_sacct_keeps_finished_jobs_across_a_slurmdbd_restart(box: SlurmSandbox) -> None:
