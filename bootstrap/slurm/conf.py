@@ -99,6 +99,9 @@ def slurm_settings(config: StackConfig, site: SlurmSite, ctl: list[Controller]) 
             ("TaskPlugin", "task/affinity,task/cgroup"),
         ]
     pairs += [
+        # Nodes fetch slurm.conf, gres.conf, cgroup.conf and topology.conf from the controller
+        # (slurmd --conf-server, the join_slurm bootstrap step): one render serves every node.
+        ("SlurmctldParameters", "enable_configless"),
         ("SelectType", "select/cons_tres"),
         ("SelectTypeParameters", "CR_Core_Memory"),
         ("GresTypes", "gpu"),

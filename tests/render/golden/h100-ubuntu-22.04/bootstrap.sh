@@ -75,6 +75,7 @@ readonly -a GF_STEPS=(
   training_stack
   shared_fs
   health_timer
+  join_slurm
 )
 # sha256 of each step's rendered inputs: the state stamp a re-run compares against.
 declare -rA GF_DIGEST=(
@@ -90,6 +91,7 @@ declare -rA GF_DIGEST=(
   [training_stack]=1df9de8f32dcf916684b5b7a984e1b5ff4a396d5c5be0a26b379d2ee3617902b
   [shared_fs]=2cef6246b777eba27cdafdacd802a746a9f1e68ac945f0c6dda7019f1be3b713
   [health_timer]=<checker: see tests/nodecheck>
+  [join_slurm]=a62b6280d0fe01a17a8760a975c8f0c1179cd8ba36db1de747bf103405fca697
 )
 declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
@@ -104,6 +106,7 @@ declare -rA GF_ACTION=(
   [training_stack]='create /opt/gpufleet/venv with torch 2.7.1 (cu128) and 1 package(s)'
   [shared_fs]='mount the File Storage export /shared on /mnt/shared'
   [health_timer]='install the health checker and start gpufleet-health.timer (every 5 min)'
+  [join_slurm]=nothing
 )
 declare -rA GF_DISABLED=(
   [preflight]=''
@@ -118,6 +121,7 @@ declare -rA GF_DISABLED=(
   [training_stack]=''
   [shared_fs]=''
   [health_timer]=''
+  [join_slurm]='not enabled (gpufleet:slurm.enabled is false)'
 )
 # Managed resources, one entry per index across the arrays of each kind.
 readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers training_stack shared_fs health_timer )
@@ -492,6 +496,9 @@ readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
+
+# join_slurm (templates/steps/join_slurm.sh.j2)
+readonly GF_SLURM_MUNGE_KEY="" GF_SLURM_HEALTH="" GF_SLURM_RENAME=""
 
 readonly EXIT_INTERNAL=1 EXIT_USAGE=2 EXIT_PREFLIGHT=3 EXIT_STEP_FAILED=4 EXIT_LOCKED=5
 readonly EXIT_REBOOT=6
@@ -1381,6 +1388,54 @@ step::health_timer::check() {
 step::health_timer::apply() {
   if ! gf::health::checker_ok; then gf::health::install_checker; fi
   gf::res::apply health_timer
+}
+
+# --- step: join_slurm ---------------------------------------------------------------------------
+
+gf::slurm::name() { # sets GF_SLURM_NAME: the node's Slurm name (display name on cluster networks)
+  if [[ -z $GF_SLURM_RENAME ]]; then
+    GF_SLURM_NAME=$(hostname -s)
+    return 0
+  fi
+  if ! GF_SLURM_NAME=$(gf::imds instance/displayName); then
+    GF_REASON="instance metadata has no displayName"
+    return 1
+  fi
+  if [[ ! $GF_SLURM_NAME =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]]; then
+    GF_REASON="display name '$GF_SLURM_NAME' is not a hostname (lowercase letters, digits, '-')"
+    return 1
+  fi
+}
+
+gf::slurm::gates() { # what must hold before slurmd runs; GF_REASON names the first that does not
+  if [[ ! -s $GF_ROOT$GF_SLURM_MUNGE_KEY ]]; then
+    GF_REASON="no munge key at $GF_SLURM_MUNGE_KEY: push the cluster key over SSH (docs/slurm.md, Secrets)"
+    return 1
+  fi
+  if ! grep -Eq '"verdict": *"pass"' "$GF_ROOT$GF_SLURM_HEALTH" 2>/dev/null; then
+    GF_REASON="the node's health verdict ($GF_SLURM_HEALTH) is not pass: slurmd joins only healthy nodes"
+    return 1
+  fi
+}
+
+step::join_slurm::check() {
+  gf::slurm::name || return 1
+  if [[ $(hostname -s) != "$GF_SLURM_NAME" ]]; then
+    GF_REASON="hostname is $(hostname -s), its Slurm name is $GF_SLURM_NAME"
+    return 1
+  fi
+  gf::slurm::gates || return 1
+  gf::res::check join_slurm || return 1
+  GF_REASON="slurmd running as $GF_SLURM_NAME"
+}
+
+step::join_slurm::apply() {
+  if ! gf::slurm::name; then gf::step_fail "$GF_REASON"; fi
+  if [[ $(hostname -s) != "$GF_SLURM_NAME" ]]; then
+    gf::run hostnamectl set-hostname "$GF_SLURM_NAME"
+  fi
+  if ! gf::slurm::gates; then gf::step_fail "$GF_REASON"; fi
+  gf::res::apply join_slurm
 }
 
 # --- driver: options, selection, the step loop --------------------------------------------------
