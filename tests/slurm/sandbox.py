@@ -91,7 +91,7 @@ class SlurmSandbox:
             health_program=str(r / "etc" / "health.sh"), prolog=str(r / "etc" / "prolog.sh"),
             health_file=str(r / "health" / "%n.json"), python="python3",
             nvidia_smi=str(r / "bin" / "nvidia-smi"), slurm_user="root",
-            munge_socket=str(r / "run" / "munge.sock"), emulate_hardware=True,
+            munge_socket=str(r / "munge" / "munge.socket.2"), emulate_hardware=True,
             db_host="127.0.0.1", accounting=self.accounting,
         )  # fmt: skip
 
@@ -130,9 +130,12 @@ class SlurmSandbox:
             raise AssertionError(f"{cmd} on {host} exited {done.returncode}: {done.stderr}")
         return done.stdout
 
-    def daemon(self, name: str, host: str, cmd: Sequence[str]) -> None:
+    def daemon(
+        self, name: str, host: str, cmd: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> None:
         log = open(self.root / "log" / f"{name}.out", "wb")  # noqa: SIM115 (the daemon holds it)
-        self.procs[name] = subprocess.Popen(self._wrap(host, cmd), env=self.env, stdout=log,
+        full = {k: v for k, v in {**self.env, **(env or {})}.items() if v}
+        self.procs[name] = subprocess.Popen(self._wrap(host, cmd), env=full, stdout=log,
                                             stderr=subprocess.STDOUT)  # fmt: skip
 
     def stop_daemon(self, name: str) -> None:
@@ -184,7 +187,7 @@ class SlurmSandbox:
         (self.root / "nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
 
     def _files(self) -> None:
-        for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db"):
+        for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db", "munge"):
             (self.root / d).mkdir(parents=True, exist_ok=True)
         for node in self.nodes:
             (self.root / "spool" / node).mkdir(exist_ok=True)
@@ -219,12 +222,12 @@ class SlurmSandbox:
         r = self.root
         proc = subprocess.Popen(
             ["munged", "--foreground", "--force", f"--key-file={r / 'etc' / 'munge.key'}",
-             f"--socket={r / 'run' / 'munge.sock'}", f"--pid-file={r / 'run' / 'munged.pid'}",
+             f"--socket={r / 'munge' / 'munge.socket.2'}", f"--pid-file={r / 'run' / 'munged.pid'}",
              f"--log-file={r / 'log' / 'munged.log'}", f"--seed-file={r / 'run' / 'munged.seed'}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.procs["munged"] = proc
-        _wait("munged socket", (r / "run" / "munge.sock").exists, 20, 0.1)
+        _wait("munged socket", (r / "munge" / "munge.socket.2").exists, 20, 0.1)
 
     def _mariadb(self) -> None:
         r = self.root
@@ -271,11 +274,18 @@ class SlurmSandbox:
         # 12,750 node names resolve one by one from a hosts file at start: about a minute.
         _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 240)
         for node in self.nodes:
+            # Configless, as the join_slurm step starts it: the node has no slurm.conf and
+            # fetches every file from the controller. Before it has a config it knows only
+            # munge's default socket, so that path (/run/munge, in the node's own mount
+            # namespace on a private /run) leads to the sandbox's munged.
             self.daemon(
                 f"slurmd-{node}",
                 node,
-                ["slurmd", "-D", "-f", str(self.root / "etc" / "slurm.conf")],
-            )
+                ["sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir /run/munge && '
+                 'mount --bind "$0" /run/munge && exec slurmd -D --conf-server "$1"',
+                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}"],
+                env={"SLURM_CONF": ""},
+            )  # fmt: skip
         if self.nodes:
             _wait("every slurmd registered", self._all_responding, 90)
         return self

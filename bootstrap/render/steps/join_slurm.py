@@ -21,9 +21,6 @@ from bootstrap.render.package import Package, plain_packages
 from bootstrap.render.pool_input import PoolInput
 from bootstrap.render.step import StepData
 from bootstrap.render.steps.health_timer import CHECKER_PYTHON
-from bootstrap.slurm.conf import controllers
-from bootstrap.slurm.render import health_program
-from bootstrap.slurm.site import SlurmSite
 
 MUNGE_KEY = "/etc/munge/munge.key"
 SLURMD_ENV = {"apt": "/etc/default/slurmd", "dnf": "/etc/sysconfig/slurmd"}
@@ -38,6 +35,12 @@ def slurm_packages(family: str, version: str) -> list[Package]:
 
 
 def build(inp: PoolInput) -> StepData:
+    # Imported here: bootstrap.slurm renders with bootstrap.render's Jinja environment, whose
+    # package imports this step (a cycle at import time otherwise).
+    from bootstrap.slurm.conf import controllers
+    from bootstrap.slurm.render import health_program
+    from bootstrap.slurm.site import SlurmSite
+
     slurm = inp.config.slurm
     if not slurm.enabled:
         return StepData(
