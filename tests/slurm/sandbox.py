@@ -205,8 +205,13 @@ class SlurmSandbox:
         prolog = self.root / "etc" / "prolog.sh"
         prolog.write_text(f"#!/bin/sh\nexec {health} --prolog\n")
         fake_smi = self.root / "bin" / "nvidia-smi"
+        # `nvidia-smi -L` for the prolog: eight GPUs, or as many as health/<node>.gpus says.
         fake_smi.write_text(
-            '#!/bin/sh\nfor i in 0 1 2 3 4 5 6 7; do echo "GPU $i: NVIDIA H100 80GB HBM3"; done\n'
+            "#!/bin/sh\n"
+            f'n=$(cat "{self.root}/health/$(hostname -s).gpus" 2>/dev/null || echo 8)\n'
+            'i=0; while [ "$i" -lt "$n" ]; do\n'
+            '  echo "GPU $i: NVIDIA H100 80GB HBM3"; i=$((i+1))\n'
+            "done\n"
         )
         for path in (health, prolog, fake_smi):
             path.chmod(0o755)

@@ -187,6 +187,27 @@ def test_quarantine_drains_and_release_resumes_through_scontrol(box: SlurmSandbo
     box.run("scontrol", "update", "nodename=h100-0001", "state=resume")
 
 
+def test_prolog_drains_a_node_short_of_gpus_with_the_checks_name(box: SlurmSandbox) -> None:
+    assert settled_state(box, "h100-0002") == "idle"
+    (box.root / "health" / "h100-0002.gpus").write_text("7\n")
+    try:
+        out = box.run("sbatch", "--parsable", "-N", "1", "--wrap", "hostname", "-w", "h100-0002",
+                      timeout=30)  # fmt: skip
+        job = out.strip().split(";")[0]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if box.node_states()["h100-0002"].startswith("drain"):
+                break
+            time.sleep(0.5)
+        assert box.node_states()["h100-0002"].startswith("drain")
+        reason = node_field(box, "h100-0002", "Reason")
+        assert reason == "gpufleet-health:gpu-count"
+        box.run("scancel", job)
+    finally:
+        (box.root / "health" / "h100-0002.gpus").unlink()
+    box.run("scontrol", "update", "nodename=h100-0002", "state=resume")
+
+
 def test_sacct_keeps_finished_jobs_across_a_slurmdbd_restart(box: SlurmSandbox) -> None:
     out = box.run("sbatch", "--parsable", "-N", "2", "--wrap", "srun hostname", timeout=30)
     job = out.strip().split(";")[0]
