@@ -44,7 +44,7 @@ def test_failing_health_verdict_no_slurmd(make_node) -> None:  # type: ignore[no
     healthy(node, "fail")
     step = node.run("--only", "join_slurm").by_step()["join_slurm"]
     assert step["status"] == "failed"
-    assert "health verdict" in step["message"]
+    assert "health verdict in /var/lib/gpufleet/health.json is not pass" in step["message"]
     assert not (node.state / "units" / "slurmd.service.enabled").exists()
 
 

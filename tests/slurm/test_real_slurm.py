@@ -191,8 +191,8 @@ def test_prolog_drains_a_node_short_of_gpus_with_the_checks_name(box: SlurmSandb
     assert settled_state(box, "h100-0002") == "idle"
     (box.root / "health" / "h100-0002.gpus").write_text("7\n")
     try:
-        out = box.run("sbatch", "--parsable", "-N", "1", "--wrap", "hostname", "-w", "h100-0002",
-                      timeout=30)  # fmt: skip
+        out = box.run("sbatch", "--parsable", "-o", str(box.root / "log" / "job-%j.out"),
+                      "-N", "1", "--wrap", "hostname", "-w", "h100-0002", timeout=30)  # fmt: skip
         job = out.strip().split(";")[0]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -209,7 +209,17 @@ def test_prolog_drains_a_node_short_of_gpus_with_the_checks_name(box: SlurmSandb
 
 
 def test_sacct_keeps_finished_jobs_across_a_slurmdbd_restart(box: SlurmSandbox) -> None:
-    out = box.run("sbatch", "--parsable", "-N", "2", "--wrap", "srun hostname", timeout=30)
+    out = box.run(
+        "sbatch",
+        "--parsable",
+        "-o",
+        str(box.root / "log" / "job-%j.out"),
+        "-N",
+        "2",
+        "--wrap",
+        "srun hostname",
+        timeout=30,
+    )
     job = out.strip().split(";")[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

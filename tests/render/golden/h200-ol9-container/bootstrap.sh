@@ -414,7 +414,7 @@ readonly GF_HEALTH_INTERVAL=5
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
 
 # join_slurm (templates/steps/join_slurm.sh.j2)
-readonly GF_SLURM_MUNGE_KEY="" GF_SLURM_HEALTH="" GF_SLURM_RENAME=""
+readonly GF_SL_KEY="" GF_SL_HEALTH="" GF_SL_RENAME=""
 
 readonly EXIT_INTERNAL=1 EXIT_USAGE=2 EXIT_PREFLIGHT=3 EXIT_STEP_FAILED=4 EXIT_LOCKED=5
 readonly EXIT_REBOOT=6
@@ -1308,49 +1308,31 @@ step::health_timer::apply() {
 
 # --- step: join_slurm ---------------------------------------------------------------------------
 
-gf::slurm::name() { # sets GF_SLURM_NAME: the node's Slurm name (display name on cluster networks)
-  if [[ -z $GF_SLURM_RENAME ]]; then
-    GF_SLURM_NAME=$(hostname -s)
-    return 0
+gf::slurm::ready() { # sets GF_SL_NAME (display name on cluster networks); GF_REASON on failure
+  GF_SL_NAME=$(hostname -s)
+  if [[ -n $GF_SL_RENAME ]] && ! GF_SL_NAME=$(gf::imds instance/displayName); then
+    GF_REASON="no displayName in instance metadata"; return 1
   fi
-  if ! GF_SLURM_NAME=$(gf::imds instance/displayName); then
-    GF_REASON="instance metadata has no displayName"
-    return 1
+  if [[ ! -s $GF_ROOT$GF_SL_KEY ]]; then
+    GF_REASON="no munge key at $GF_SL_KEY"; return 1
   fi
-  if [[ ! $GF_SLURM_NAME =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]]; then
-    GF_REASON="display name '$GF_SLURM_NAME' is not a hostname (lowercase letters, digits, '-')"
-    return 1
-  fi
-}
-
-gf::slurm::gates() { # what must hold before slurmd runs; GF_REASON names the first that does not
-  if [[ ! -s $GF_ROOT$GF_SLURM_MUNGE_KEY ]]; then
-    GF_REASON="no munge key at $GF_SLURM_MUNGE_KEY: push the cluster key over SSH (docs/slurm.md, Secrets)"
-    return 1
-  fi
-  if ! grep -Eq '"verdict": *"pass"' "$GF_ROOT$GF_SLURM_HEALTH" 2>/dev/null; then
-    GF_REASON="the node's health verdict ($GF_SLURM_HEALTH) is not pass: slurmd joins only healthy nodes"
-    return 1
+  if ! grep -Eq '"verdict": *"pass"' "$GF_ROOT$GF_SL_HEALTH" 2>/dev/null; then
+    GF_REASON="health verdict in $GF_SL_HEALTH is not pass"; return 1
   fi
 }
 
 step::join_slurm::check() {
-  gf::slurm::name || return 1
-  if [[ $(hostname -s) != "$GF_SLURM_NAME" ]]; then
-    GF_REASON="hostname is $(hostname -s), its Slurm name is $GF_SLURM_NAME"
-    return 1
+  gf::slurm::ready || return 1
+  if [[ $(hostname -s) != "$GF_SL_NAME" ]]; then
+    GF_REASON="hostname is not $GF_SL_NAME"; return 1
   fi
-  gf::slurm::gates || return 1
   gf::res::check join_slurm || return 1
-  GF_REASON="slurmd running as $GF_SLURM_NAME"
+  GF_REASON="slurmd running as $GF_SL_NAME"
 }
 
 step::join_slurm::apply() {
-  if ! gf::slurm::name; then gf::step_fail "$GF_REASON"; fi
-  if [[ $(hostname -s) != "$GF_SLURM_NAME" ]]; then
-    gf::run hostnamectl set-hostname "$GF_SLURM_NAME"
-  fi
-  if ! gf::slurm::gates; then gf::step_fail "$GF_REASON"; fi
+  gf::slurm::ready || gf::step_fail "$GF_REASON"
+  [[ $(hostname -s) == "$GF_SL_NAME" ]] || gf::run hostnamectl set-hostname "$GF_SL_NAME"
   gf::res::apply join_slurm
 }
 
