@@ -12,7 +12,7 @@ import pulumi
 
 from infra import lookups
 from infra.capacity import summarize
-from infra.config import ConfigError, StackConfig, from_pulumi_config
+from infra.config import ConfigError, Problem, StackConfig, from_pulumi_config
 
 
 def _row(result: Any, *names: str) -> dict[str, Any]:
@@ -215,6 +215,9 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
             "nodes": _pool_nodes(component, config, network.nodes_subnet.id, ad),
         }
 
+    if config.slurm.enabled:
+        pulumi.export("slurm", _slurm_controller(config, network, bastion, ad))
+
     # `gpufleet inventory --from-stack-output` reads exactly these keys.
     pulumi.export("bastion_public_ip", bastion.public_ip)
     pulumi.export("ssh_user", config.bastion.user)
@@ -230,6 +233,66 @@ def build(config: StackConfig, user_data: dict[str, str] | None = None) -> None:
                 else None,
             },
         )
+
+
+def _slurm_controller(config: StackConfig, network: Any, bastion: Any, ad: Any) -> dict[str, Any]:
+    """The Slurm controller (and backup) in the node subnet; its stack output."""
+    from bootstrap.slurm.conf import controllers
+    from infra.components.slurm_controller import SlurmController, SlurmControllerArgs
+
+    s = config.slurm
+    password = None
+    if s.accounting.database == "oci_mysql":
+        # A Pulumi secret (`pulumi config set --secret gpufleet-secrets:slurm_db_admin_password`):
+        # masked in plan output, encrypted in state, never in the typed gpufleet: config.
+        password = pulumi.Config("gpufleet-secrets").get_secret("slurm_db_admin_password")
+        if password is None:
+            if not pulumi.runtime.is_dry_run():
+                raise ConfigError(
+                    [
+                        Problem(
+                            "gpufleet-secrets:slurm_db_admin_password",
+                            "(missing)",
+                            "accounting.database oci_mysql needs the DB system's admin password",
+                            "pulumi config set --secret gpufleet-secrets:slurm_db_admin_password",
+                        )
+                    ]
+                )
+            pulumi.log.warn("gpufleet-secrets:slurm_db_admin_password is not set: `up` will stop")
+            password = pulumi.Output.secret("unset-in-preview")
+    ctl = SlurmController(
+        f"{config.cluster_name}-slurm",
+        SlurmControllerArgs(
+            compartment_id=config.compartment_id,
+            availability_domain=ad,
+            vcn_id=network.vcn.id,
+            subnet_id=network.nodes_subnet.id,
+            bastion_nsg_id=network.bastion_nsg.id,
+            nodes_nsg_id=network.nodes_nsg.id,
+            hostnames=tuple(c.name for c in controllers(config)),
+            image_id=s.controller.image_id or config.bastion.image_id,
+            shape=s.controller.shape,
+            ocpus=s.controller.ocpus,
+            memory_gb=s.controller.memory_gb,
+            boot_volume_gb=s.controller.boot_volume_gb,
+            ssh_public_key=config.ssh_public_key,
+            srun_ports=(s.srun_port_first, s.srun_port_last),
+            database=s.accounting.database,
+            mysql_shape=s.accounting.mysql_shape,
+            mysql_storage_gb=s.accounting.mysql_storage_gb,
+            mysql_admin_password=password,
+            protect=config.protect_pools,
+            tags=config.cluster_tags,
+        ),
+    )
+    return {
+        "version": s.version,
+        "controllers": [
+            {"name": c.name, "private_ip": ip}
+            for c, ip in zip(controllers(config), ctl.private_ips, strict=True)
+        ],
+        "database": s.accounting.database,
+    }
 
 
 def first_boot_user_data(config: StackConfig) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
     gpufleet slurm render --stack-config FILE [--inventory FILE] [--facts-dir DIR]
                           [--quarantine-file FILE] --out DIR
+    gpufleet slurm sync-drains --inventory FILE --controller ADDRESS [runner options]
 
 Writes slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf into DIR. Without an
 inventory, node names are the stack's ``<pool>-0001`` names and topology.conf has one switch per
@@ -9,16 +10,23 @@ cluster network; with one, its names (the real hostnames) and its quarantine lis
 nodes, kept in the cluster); with ``--facts-dir``, topology.conf follows each node's measured
 OCI blocks (``DIR/<node>/imds-host.txt``). Exit codes: 0 written · 2 bad input (config, Slurm
 not enabled, inventory, missing facts).
+
+``sync-drains`` runs, through the same runner and bastion as every node command, a script on
+the controller that drains each quarantined node (reason ``gpufleet-quarantine``) and resumes
+the released ones; drains by operators and the health program are left alone
+(`bootstrap.slurm.drains`). Run it after `gpufleet health` or `gpufleet quarantine`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bootstrap.commands._common import config_errors, stack_config_option
-from bootstrap.runner.command_line import bad_input
+from bootstrap.runner.command_line import FleetOptions, bad_input, fleet_options
 
 
 @click.group(name="slurm")
@@ -93,3 +101,49 @@ def render(
     nodes = members(config, inv, quarantine)
     drained = sum(1 for m in nodes if m.drain_reason)
     click.echo(f"{out}: {', '.join(files)} ({len(nodes)} nodes, {drained} drained)")
+
+
+@command.command(name="sync-drains")
+@fleet_options
+@click.option(
+    "--controller",
+    required=True,
+    help="The Slurm controller's private address (stack output slurm.controllers).",
+)
+@click.option(
+    "--controller-name",
+    default="slurm-controller",
+    show_default=True,
+    help="Its name in logs and results.",
+)
+@click.option("--quarantine-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Quarantine list (default: quarantine.json beside the inventory).")  # fmt: skip
+def sync_drains(
+    controller: str, controller_name: str, quarantine_file: Path | None, **options: Any
+) -> None:
+    """Drain quarantined nodes in Slurm and resume released ones (on the controller)."""
+    from bootstrap.health.quarantine import QuarantineError, default_path, load
+    from bootstrap.inventory.model import Node
+    from bootstrap.runner.command_line import execute, load_selection
+    from bootstrap.runner.jobs import ScriptJob
+    from bootstrap.slurm.drains import sync_drains_script
+
+    opts = FleetOptions(**options)
+    inventory = load_selection(opts, None)
+    q_path = quarantine_file or default_path(opts.inventory_path)
+    try:
+        held = load(q_path).names
+    except QuarantineError as exc:
+        bad_input(str(exc))
+    unknown = sorted(held - {n.name for n in inventory.nodes})
+    if unknown:
+        bad_input(f"{q_path} names nodes not in the inventory: {', '.join(unknown)}")
+    script = sync_drains_script(controller_name, held).encode()
+    first = inventory.nodes[0]
+    ctl = Node(name=controller_name, host=controller, port=22, user=first.user,
+               pool="slurm-controller", shape="")  # fmt: skip
+    params = {"inventory": str(opts.inventory_path.resolve()), "controller": controller,
+              "quarantined": sorted(held)}  # fmt: skip
+    code = execute(opts, replace(inventory, nodes=(ctl,)), lambda node: ScriptJob(script),
+                   kind="slurm-sync-drains", sudo="sudo -n", params=params)  # fmt: skip
+    raise click.exceptions.Exit(code)

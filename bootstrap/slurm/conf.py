@@ -99,6 +99,9 @@ def slurm_settings(config: StackConfig, site: SlurmSite, ctl: list[Controller]) 
             ("TaskPlugin", "task/affinity,task/cgroup"),
         ]
     pairs += [
+        # Nodes fetch slurm.conf, gres.conf, cgroup.conf and topology.conf from the controller
+        # (slurmd --conf-server, the join_slurm bootstrap step): one render serves every node.
+        ("SlurmctldParameters", "enable_configless"),
         ("SelectType", "select/cons_tres"),
         ("SelectTypeParameters", "CR_Core_Memory"),
         ("GresTypes", "gpu"),
@@ -123,12 +126,16 @@ def slurm_settings(config: StackConfig, site: SlurmSite, ctl: list[Controller]) 
         # node and requeues the job instead of holding it (oci-hpc: nohold_on_prolog_fail).
         ("PrologFlags", "Alloc"),
         ("SchedulerParameters", "nohold_on_prolog_fail"),
+        ("JobAcctGatherType", "jobacct_gather/linux"),
+        ("JobCompType", "jobcomp/none"),
+    ]
+    if not site.accounting:
+        return pairs
+    pairs += [
         ("AccountingStorageType", "accounting_storage/slurmdbd"),
         ("AccountingStorageHost", ctl[0].name),
         ("AccountingStoragePort", str(site.slurmdbd_port)),
         ("AccountingStorageTRES", "gres/gpu"),
-        ("JobAcctGatherType", "jobacct_gather/linux"),
-        ("JobCompType", "jobcomp/none"),
     ]
     if len(ctl) > 1:
         pairs.append(("AccountingStorageBackupHost", ctl[1].name))

@@ -32,6 +32,8 @@ class SlurmSite:
     # Test sandboxes only: believe slurm.conf about CPUs/memory (SlurmdParameters=
     # config_overrides) and track processes without cgroups (no cgroup tree per slurmd).
     emulate_hardware: bool = False
+    # Test sandboxes that start no slurmdbd: leave job accounting out of slurm.conf.
+    accounting: bool = True
     db_host: str = "localhost"
     db_port: int = 3306
     slurmctld_port: int = 6817

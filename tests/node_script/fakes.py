@@ -162,6 +162,14 @@ case "$1 ${2:-}" in
   *) refuse "$@" ;;
 esac
 """,
+    "hostname": r"""
+[[ "$*" == -s ]] || refuse "$@"
+if [[ -f $S/hostname ]]; then cat "$S/hostname"; else echo localhost; fi
+""",
+    "hostnamectl": r"""
+[[ $# == 2 && $1 == set-hostname ]] || refuse "$@"
+echo "$2" >"$S/hostname"
+""",
     "mdadm": r"""
 [[ $1 == --create && $2 == /dev/md0 && $3 == --level=0 && $4 == --raid-devices=* && $5 == --run ]] \
   || refuse "$@"

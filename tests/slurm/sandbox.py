@@ -32,7 +32,14 @@ from bootstrap.slurm.members import members
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig
 
-NET = "10.77.0"
+NET = "10.77"  # a /16 that exists only inside the sandbox's namespaces
+
+
+def address(index: int) -> str:
+    """Node `index`'s address; the controller is 10.77.0.1."""
+    return f"{NET}.{1 + index // 250}.{1 + index % 250}"
+
+
 DB_PASSWORD = "sandbox-" + secrets.token_hex(8)
 
 
@@ -54,6 +61,7 @@ class SlurmSandbox:
     measured: Mapping[str, Placement] | None = None
     quarantine: Quarantine | None = None
     accounting: bool = True
+    slurmd: bool = True  # False: the controller alone (node names then need not resolve)
     tag: str = field(default_factory=lambda: "gf" + secrets.token_hex(4))
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     namespaces: list[str] = field(default_factory=list)
@@ -66,6 +74,9 @@ class SlurmSandbox:
 
     @property
     def nodes(self) -> list[str]:
+        """The nodes that get a namespace and a slurmd."""
+        if not self.slurmd:
+            return []
         return [m.name for m in members(self.config, None, self.quarantine)]
 
     def ns(self, host: str) -> str:
@@ -80,16 +91,18 @@ class SlurmSandbox:
             health_program=str(r / "etc" / "health.sh"), prolog=str(r / "etc" / "prolog.sh"),
             health_file=str(r / "health" / "%n.json"), python="python3",
             nvidia_smi=str(r / "bin" / "nvidia-smi"), slurm_user="root",
-            munge_socket=str(r / "run" / "munge.sock"), emulate_hardware=True,
-            db_host="127.0.0.1",
+            munge_socket=str(r / "munge" / "munge.socket.2"), emulate_hardware=True,
+            db_host="127.0.0.1", accounting=self.accounting,
         )  # fmt: skip
 
     # --- running things -----------------------------------------------------------------------
 
     def _wrap(self, host: str, cmd: Sequence[str], *, uts: bool = True) -> list[str]:
+        # /etc/hosts and nsswitch.conf (hosts: files) from the sandbox: names resolve from
+        # the test's hosts file only, never through DNS.
         script = (
-            'mount --bind "$1" /etc/hosts && { [ -z "$2" ] || hostname "$2"; } && shift 2 '
-            '&& exec "$@"'
+            'mount --bind "$1" /etc/hosts && mount --bind "${1%/*}/nsswitch.conf" '
+            '/etc/nsswitch.conf && { [ -z "$2" ] || hostname "$2"; } && shift 2 && exec "$@"'
         )
         return ["nsenter", f"--net=/run/netns/{self.ns(host)}", "unshare", "--mount",
                 *(["--uts"] if uts else []), "--propagation", "private", "sh", "-c", script, "sh",
@@ -117,9 +130,12 @@ class SlurmSandbox:
             raise AssertionError(f"{cmd} on {host} exited {done.returncode}: {done.stderr}")
         return done.stdout
 
-    def daemon(self, name: str, host: str, cmd: Sequence[str]) -> None:
+    def daemon(
+        self, name: str, host: str, cmd: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> None:
         log = open(self.root / "log" / f"{name}.out", "wb")  # noqa: SIM115 (the daemon holds it)
-        self.procs[name] = subprocess.Popen(self._wrap(host, cmd), env=self.env, stdout=log,
+        full = {k: v for k, v in {**self.env, **(env or {})}.items() if v}
+        self.procs[name] = subprocess.Popen(self._wrap(host, cmd), env=full, stdout=log,
                                             stderr=subprocess.STDOUT)  # fmt: skip
 
     def stop_daemon(self, name: str) -> None:
@@ -146,29 +162,32 @@ class SlurmSandbox:
         subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
 
     def _network(self) -> None:
-        hosts = ["127.0.0.1 localhost", f"{NET}.1 {self.ctl}"]
+        ctl = [c.name for c in controllers(self.config)]
+        hosts = ["127.0.0.1 localhost", *(f"{NET}.0.{1 + i} {c}" for i, c in enumerate(ctl))]
         c = self.ns(self.ctl)
         self._ip("netns", "add", c)
         self.namespaces.append(c)
         self._ip("-n", c, "link", "set", "lo", "up")
         self._ip("-n", c, "link", "add", "br0", "type", "bridge")
-        self._ip("-n", c, "addr", "add", f"{NET}.1/24", "dev", "br0")
+        self._ip("-n", c, "addr", "add", f"{NET}.0.1/16", "dev", "br0")
         self._ip("-n", c, "link", "set", "br0", "up")
         for i, node in enumerate(self.nodes):
-            n, addr = self.ns(node), f"{NET}.{10 + i}"
+            n, addr = self.ns(node), address(i)
             self._ip("netns", "add", n)
             self.namespaces.append(n)
             self._ip("-n", n, "link", "set", "lo", "up")
             self._ip("-n", c, "link", "add", f"v{i}", "type", "veth", "peer", "name", "eth0",
                      "netns", n)  # fmt: skip
             self._ip("-n", c, "link", "set", f"v{i}", "master", "br0", "up")
-            self._ip("-n", n, "addr", "add", f"{addr}/24", "dev", "eth0")
+            self._ip("-n", n, "addr", "add", f"{addr}/16", "dev", "eth0")
             self._ip("-n", n, "link", "set", "eth0", "up")
-            hosts.append(f"{addr} {node}")
+        everyone = [m.name for m in members(self.config, None, self.quarantine)]
+        hosts += [f"{address(i)} {name}" for i, name in enumerate(everyone)]
         (self.root / "hosts").write_text("\n".join(hosts) + "\n")
+        (self.root / "nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
 
     def _files(self) -> None:
-        for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db"):
+        for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db", "munge"):
             (self.root / d).mkdir(parents=True, exist_ok=True)
         for node in self.nodes:
             (self.root / "spool" / node).mkdir(exist_ok=True)
@@ -186,8 +205,13 @@ class SlurmSandbox:
         prolog = self.root / "etc" / "prolog.sh"
         prolog.write_text(f"#!/bin/sh\nexec {health} --prolog\n")
         fake_smi = self.root / "bin" / "nvidia-smi"
+        # `nvidia-smi -L` for the prolog: eight GPUs, or as many as health/<node>.gpus says.
         fake_smi.write_text(
-            '#!/bin/sh\nfor i in 0 1 2 3 4 5 6 7; do echo "GPU $i: NVIDIA H100 80GB HBM3"; done\n'
+            "#!/bin/sh\n"
+            f'n=$(cat "{self.root}/health/$(hostname -s).gpus" 2>/dev/null || echo 8)\n'
+            'i=0; while [ "$i" -lt "$n" ]; do\n'
+            '  echo "GPU $i: NVIDIA H100 80GB HBM3"; i=$((i+1))\n'
+            "done\n"
         )
         for path in (health, prolog, fake_smi):
             path.chmod(0o755)
@@ -203,12 +227,12 @@ class SlurmSandbox:
         r = self.root
         proc = subprocess.Popen(
             ["munged", "--foreground", "--force", f"--key-file={r / 'etc' / 'munge.key'}",
-             f"--socket={r / 'run' / 'munge.sock'}", f"--pid-file={r / 'run' / 'munged.pid'}",
+             f"--socket={r / 'munge' / 'munge.socket.2'}", f"--pid-file={r / 'run' / 'munged.pid'}",
              f"--log-file={r / 'log' / 'munged.log'}", f"--seed-file={r / 'run' / 'munged.seed'}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         self.procs["munged"] = proc
-        _wait("munged socket", (r / "run" / "munge.sock").exists, 20, 0.1)
+        _wait("munged socket", (r / "munge" / "munge.socket.2").exists, 20, 0.1)
 
     def _mariadb(self) -> None:
         r = self.root
@@ -252,14 +276,23 @@ class SlurmSandbox:
         self.daemon(
             "slurmctld", self.ctl, ["slurmctld", "-D", "-f", str(self.root / "etc" / "slurm.conf")]
         )
-        _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 60)
+        # 12,750 node names resolve one by one from a hosts file at start: about a minute.
+        _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 240)
         for node in self.nodes:
+            # Configless, as the join_slurm step starts it: the node has no slurm.conf and
+            # fetches every file from the controller. Before it has a config it knows only
+            # munge's default socket, so that path (/run/munge, in the node's own mount
+            # namespace on a private /run) leads to the sandbox's munged.
             self.daemon(
                 f"slurmd-{node}",
                 node,
-                ["slurmd", "-D", "-f", str(self.root / "etc" / "slurm.conf")],
-            )
-        _wait("every slurmd registered", self._all_responding, 90)
+                ["sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir /run/munge && '
+                 'mount --bind "$0" /run/munge && exec slurmd -D --conf-server "$1"',
+                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}"],
+                env={"SLURM_CONF": ""},
+            )  # fmt: skip
+        if self.nodes:
+            _wait("every slurmd registered", self._all_responding, 90)
         return self
 
     def node_states(self) -> dict[str, str]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bootstrap.slurm.drains import sync_drains_script
 from bootstrap.topology import order, render_hostfile
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig, load_stack_file
@@ -91,6 +92,10 @@ def test_rendered_config_is_accepted_and_nodes_match_the_stack(box: SlurmSandbox
     states = box.node_states()
     assert sorted(states) == sorted(ORDER)
     assert set(states.values()) == {"idle"}
+    # Every slurmd ran configless (as join_slurm starts it) and fetched the files it caches.
+    cached = box.root / "spool" / "conf-cache"
+    assert {"slurm.conf", "gres.conf", "cgroup.conf", "topology.conf"} <= {
+        p.name for p in cached.iterdir()}  # fmt: skip
     assert node_field(box, "h100-0001", "Gres") == "gpu:h100:8"
     assert node_field(box, "h100-0001", "CPUTot") == "224"
     assert node_field(box, "h100-0001", "RealMemory") == str(int(2048 * 1024 * 0.95))
@@ -162,8 +167,59 @@ def test_operator_drain_is_never_resumed_by_the_checker(box: SlurmSandbox) -> No
     box.run("scontrol", "update", "nodename=h100-0003", "state=resume")
 
 
+def sync_drains(box: SlurmSandbox, quarantined: list[str]) -> str:
+    script = box.root / "sync-drains.sh"
+    script.write_text(sync_drains_script("gft", quarantined))
+    return box.run("bash", str(script))
+
+
+def test_quarantine_drains_and_release_resumes_through_scontrol(box: SlurmSandbox) -> None:
+    box.run("scontrol", "update", "nodename=h100-0001", "state=drain", "reason=maintenance")
+    assert sync_drains(box, ["h100-0004"]) == "drained h100-0004\n"
+    assert node_field(box, "h100-0004", "Reason") == "gpufleet-quarantine"
+    # The health program resumes only its own drains: a passing node stays quarantined.
+    run_health(box, "h100-0004")
+    assert box.node_states()["h100-0004"] == "drained"
+    assert sync_drains(box, ["h100-0004"]) == ""  # already drained: nothing to do
+    assert sync_drains(box, []) == "resumed h100-0004\n"  # the operator's drain stays
+    assert settled_state(box, "h100-0004") == "idle"
+    assert node_field(box, "h100-0001", "Reason") == "maintenance"
+    box.run("scontrol", "update", "nodename=h100-0001", "state=resume")
+
+
+def test_prolog_drains_a_node_short_of_gpus_with_the_checks_name(box: SlurmSandbox) -> None:
+    assert settled_state(box, "h100-0002") == "idle"
+    (box.root / "health" / "h100-0002.gpus").write_text("7\n")
+    try:
+        out = box.run("sbatch", "--parsable", "-o", str(box.root / "log" / "job-%j.out"),
+                      "-N", "1", "--wrap", "hostname", "-w", "h100-0002", timeout=30)  # fmt: skip
+        job = out.strip().split(";")[0]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if box.node_states()["h100-0002"].startswith("drain"):
+                break
+            time.sleep(0.5)
+        assert box.node_states()["h100-0002"].startswith("drain")
+        reason = node_field(box, "h100-0002", "Reason")
+        assert reason == "gpufleet-health:gpu-count"
+        box.run("scancel", job)
+    finally:
+        (box.root / "health" / "h100-0002.gpus").unlink()
+    box.run("scontrol", "update", "nodename=h100-0002", "state=resume")
+
+
 def test_sacct_keeps_finished_jobs_across_a_slurmdbd_restart(box: SlurmSandbox) -> None:
-    out = box.run("sbatch", "--parsable", "-N", "2", "--wrap", "srun hostname", timeout=30)
+    out = box.run(
+        "sbatch",
+        "--parsable",
+        "-o",
+        str(box.root / "log" / "job-%j.out"),
+        "-N",
+        "2",
+        "--wrap",
+        "srun hostname",
+        timeout=30,
+    )
     job = out.strip().split(";")[0]
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -17,6 +17,7 @@ from bootstrap.render.steps import (
     containers,
     gpu_power,
     health_timer,
+    join_slurm,
     local_nvme,
     nccl,
     nccl_tests,
@@ -44,6 +45,7 @@ ORDER: tuple[ModuleType, ...] = (
     training_stack,
     shared_fs,
     health_timer,
+    join_slurm,  # last: only a node whose GPU, RDMA and health steps passed joins Slurm
 )
 STEPS: tuple[str, ...] = tuple(m.__name__.rsplit(".", 1)[1] for m in ORDER)
 

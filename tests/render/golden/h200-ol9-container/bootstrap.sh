@@ -80,6 +80,7 @@ readonly -a GF_STEPS=(
   training_stack
   shared_fs
   health_timer
+  join_slurm
 )
 # sha256 of each step's rendered inputs: the state stamp a re-run compares against.
 declare -rA GF_DIGEST=(
@@ -96,6 +97,7 @@ declare -rA GF_DIGEST=(
   [training_stack]=f8d9b31d515484e44456397856d583d2d4b2ccf017bd87b7f550af414a4a69d8
   [shared_fs]=0ea52ac488e746362fce9ea52d717413a6349e55b23341816228940ecbe89f53
   [health_timer]=<checker: see tests/nodecheck>
+  [join_slurm]=a62b6280d0fe01a17a8760a975c8f0c1179cd8ba36db1de747bf103405fca697
 )
 declare -rA GF_ACTION=(
   [preflight]='stop: this node is not one this script was rendered for'
@@ -111,6 +113,7 @@ declare -rA GF_ACTION=(
   [training_stack]='pull nvcr.io/nvidia/pytorch:24.12-py3'
   [shared_fs]='mount the File Storage export /shared on /mnt/shared'
   [health_timer]='install the health checker and start gpufleet-health.timer (every 5 min)'
+  [join_slurm]=nothing
 )
 declare -rA GF_DISABLED=(
   [preflight]=''
@@ -126,6 +129,7 @@ declare -rA GF_DISABLED=(
   [training_stack]=''
   [shared_fs]=''
   [health_timer]=''
+  [join_slurm]='not enabled (gpufleet:slurm.enabled is false)'
 )
 # Managed resources, one entry per index across the arrays of each kind.
 readonly -a GF_PKG_STEP=( nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nvidia_driver nccl nccl nccl_tests nccl_tests nccl_tests nccl_tests nccl_tests containers containers containers containers containers shared_fs health_timer )
@@ -428,6 +432,9 @@ readonly GF_HEALTH_INTERVAL=5
 # The node health checker (bootstrap/nodecheck zipapp), base64; empty in the first-boot copy
 # that cloud-init carries (it would not fit OCI's metadata cap).
 readonly GF_HEALTH_PYZ_B64=<checker: see tests/nodecheck>
+
+# join_slurm (templates/steps/join_slurm.sh.j2)
+readonly GF_SL_KEY="" GF_SL_HEALTH="" GF_SL_RENAME=""
 
 readonly EXIT_INTERNAL=1 EXIT_USAGE=2 EXIT_PREFLIGHT=3 EXIT_STEP_FAILED=4 EXIT_LOCKED=5
 readonly EXIT_REBOOT=6
@@ -1441,6 +1448,36 @@ step::health_timer::check() {
 step::health_timer::apply() {
   if ! gf::health::checker_ok; then gf::health::install_checker; fi
   gf::res::apply health_timer
+}
+
+# --- step: join_slurm ---------------------------------------------------------------------------
+
+gf::slurm::ready() { # sets GF_SL_NAME (display name on cluster networks); GF_REASON on failure
+  GF_SL_NAME=$(hostname -s)
+  if [[ -n $GF_SL_RENAME ]] && ! GF_SL_NAME=$(gf::imds instance/displayName); then
+    GF_REASON="no displayName in instance metadata"; return 1
+  fi
+  if [[ ! -s $GF_ROOT$GF_SL_KEY ]]; then
+    GF_REASON="no munge key at $GF_SL_KEY"; return 1
+  fi
+  if ! grep -Eq '"verdict": *"pass"' "$GF_ROOT$GF_SL_HEALTH" 2>/dev/null; then
+    GF_REASON="health verdict in $GF_SL_HEALTH is not pass"; return 1
+  fi
+}
+
+step::join_slurm::check() {
+  gf::slurm::ready || return 1
+  if [[ $(hostname -s) != "$GF_SL_NAME" ]]; then
+    GF_REASON="hostname is not $GF_SL_NAME"; return 1
+  fi
+  gf::res::check join_slurm || return 1
+  GF_REASON="slurmd running as $GF_SL_NAME"
+}
+
+step::join_slurm::apply() {
+  gf::slurm::ready || gf::step_fail "$GF_REASON"
+  [[ $(hostname -s) == "$GF_SL_NAME" ]] || gf::run hostnamectl set-hostname "$GF_SL_NAME"
+  gf::res::apply join_slurm
 }
 
 # --- driver: options, selection, the step loop --------------------------------------------------
