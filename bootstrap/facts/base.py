@@ -74,6 +74,8 @@ def load_json(kind: str, text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FactParseError(kind, f"not valid JSON (truncated?): {exc}") from None
+    except RecursionError:  # garbage like "[[[[..." deeper than the interpreter's stack
+        raise FactParseError(kind, "JSON nested too deeply to be a real output") from None
 
 
 def opt_str(kind: str, obj: dict[str, Any], key: str) -> str | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap.inventory.model import Inventory
+from infra.input_file import InputFileError, load_json
 
 SCHEMA = 1
 FILE_NAME = "quarantine.json"
@@ -107,9 +108,9 @@ def load(path: Path) -> Quarantine:
     if not path.exists():
         return Quarantine()
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise QuarantineError(f"{path}: cannot read the quarantine list: {exc}") from None
+        doc = load_json(path, "quarantine list")
+    except InputFileError as exc:
+        raise QuarantineError(str(exc)) from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise QuarantineError(f"{path}: expected {{'schema': {SCHEMA}, 'nodes': [...]}}")
     nodes = doc.get("nodes")

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap.inventory.model import Bastion, Inventory, Node, PoolSize, SshSettings
+from infra.input_file import InputFileError, load_json
 
 # Node and pool names become file names (logs/<run>/<node>.log, rendered/<pool>/bootstrap.sh).
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
@@ -52,15 +53,9 @@ class InventoryError(ValueError):
 def load_inventory(path: Path) -> Inventory:
     label = path.name
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InventoryError(label, [f"cannot read the file: {exc.strerror}"]) from None
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(
-            label, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
-        ) from None
+        doc = load_json(path, "inventory")
+    except InputFileError as exc:
+        raise InventoryError(label, [f"{exc.problem}; {exc.fix}"]) from None
     return parse_inventory(doc, base=path.resolve().parent, source=path, label=label)
 
 

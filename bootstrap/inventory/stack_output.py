@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap.inventory.load import InventoryError
+from infra.input_file import InputFileError, load_json
 
 
 def from_stack_output(
@@ -29,13 +30,9 @@ def from_stack_output(
 ) -> dict[str, Any]:
     label = path.name
     try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise InventoryError(label, [f"cannot read the file: {exc.strerror}"]) from None
-    except json.JSONDecodeError as exc:
-        raise InventoryError(
-            label, [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
-        ) from None
+        doc = load_json(path, "stack output")
+    except InputFileError as exc:
+        raise InventoryError(label, [f"{exc.problem}; {exc.fix}"]) from None
     return stack_output_to_inventory(
         doc, label, identity_file=identity_file, known_hosts=known_hosts
     )

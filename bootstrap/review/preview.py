@@ -27,6 +27,11 @@ from bootstrap.review.model import (
     ReviewInputError,
 )
 from bootstrap.review.paths import changed_paths
+from infra.input_file import InputFileError, TooDeepError, parse_json, read_text
+
+# `pulumi preview --json` of a stack with thousands of nodes runs to tens of MB (inputs and
+# diffs of every step); 256 MB is past any real one and still bounded.
+MAX_PREVIEW_BYTES = 256 << 20
 
 _OP_ORDER = ("delete", "replace", "create-replacement", "delete-replaced", "update", "create")
 
@@ -41,13 +46,12 @@ class ParsedPreview:
 
 def load_json(path: str | Path, what: str) -> Any:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReviewInputError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ReviewInputError(f"{path}: the {what} is not UTF-8 text") from None
-    try:
-        return json.loads(text)
+        text = read_text(Path(path), what, MAX_PREVIEW_BYTES)
+        return parse_json(text)
+    except InputFileError as exc:
+        raise ReviewInputError(str(exc)) from None
+    except TooDeepError as exc:
+        raise ReviewInputError(f"{path}: the {what} is refused: {exc}") from None
     except json.JSONDecodeError as exc:
         hint = ""
         if text.lstrip().startswith(("Previewing", "Updating", "@")):

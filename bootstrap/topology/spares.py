@@ -25,7 +25,6 @@ g1, g2 in one network block and g4 alone in another (g3 failed the gate)::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +33,7 @@ from typing import Any
 
 from bootstrap.inventory.model import Node, PoolSize
 from bootstrap.topology.placement import Placement
+from infra.input_file import InputFileError, load_json
 
 SCHEMA = 1
 _UNPLACED = "\uffff"  # sorts after every real id: nodes without a placement go last
@@ -210,9 +210,9 @@ def read_health(path: Path) -> HealthReport | None:
     if not path.exists():
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HealthFileError(f"{path}: cannot read the health report: {exc}") from None
+        doc = load_json(path, "health report")
+    except InputFileError as exc:
+        raise HealthFileError(str(exc)) from None
     passing = passing_from_health(doc, str(path))
     stamp = doc.get("checked_at")
     try:

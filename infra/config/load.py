@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from infra.config import rules
 from infra.config.model import StackConfig
 from infra.config.problems import NAMESPACE, ConfigError, Problem, key_path, show
+from infra.input_file import InputFileError, load_yaml
 
 # Fixes for pydantic's built-in error types (our own checks carry their fix in ctx).
 _FIX_BY_TYPE = {
@@ -123,32 +123,10 @@ def load_stack_file(path: str | Path) -> StackConfig:
     path = Path(path)
     source = str(path)
     try:
-        doc = yaml.safe_load(path.read_text())
-    except OSError as exc:
+        doc = load_yaml(path, "stack config")
+    except InputFileError as exc:
         raise ConfigError(
-            [
-                Problem(
-                    "(file)",
-                    show(str(path)),
-                    f"cannot read: {exc.strerror}",
-                    "pass an existing Pulumi.<stack>.yaml",
-                )
-            ],
-            source,
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "somewhere"
-        raise ConfigError(
-            [
-                Problem(
-                    "(file)",
-                    show(str(path)),
-                    f"not valid YAML ({where})",
-                    "fix the YAML syntax at that line",
-                )
-            ],
-            source,
+            [Problem("(file)", show(str(path)), exc.problem, exc.fix)], source
         ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise ConfigError(
@@ -182,7 +160,7 @@ def load_stack_file(path: str | Path) -> StackConfig:
 
 def to_pulumi_config(path: str | Path) -> dict[str, str]:
     """A stack file's config as the engine passes it (objects JSON-encoded), for mock runs."""
-    doc = yaml.safe_load(Path(path).read_text())
+    doc = load_yaml(Path(path), "stack config")
     return {
         k: v if isinstance(v, str) else json.dumps(v)
         for k, v in (doc.get("config") or {}).items()

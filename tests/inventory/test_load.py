@@ -98,8 +98,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     [
         (
             "{",
-            "inventory.json: not valid JSON: Expecting property name enclosed in double "
-            "quotes at line 1 column 2",
+            "inventory.json: the inventory is not valid JSON: Expecting property name enclosed "
+            "in double quotes at line 1 column 2; fix the JSON there",
         ),
         ("[]", "inventory.json: top level: must be a JSON object with 'ssh' and 'nodes'"),
         (

@@ -95,7 +95,7 @@ def test_cli_bad_stack_output_is_exit_2_without_traceback(tmp_path: Path) -> Non
     )
     assert result.exit_code == 2
     assert result.output == (
-        "gpufleet: error: outputs.json: not valid JSON: Expecting property name enclosed in "
-        "double quotes at line 1 column 2\n"
+        "gpufleet: error: outputs.json: the stack output is not valid JSON: Expecting property "
+        "name enclosed in double quotes at line 1 column 2; fix the JSON there\n"
     )
     assert not (tmp_path / "inv.json").exists()
