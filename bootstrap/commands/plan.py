@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bootstrap.commands._common import EXIT_FAILED, config_errors, stack_config_option
+from bootstrap.commands._common import EXIT_FAILED, config_errors, stack_config_option, stack_file
 
 # Per resource type, the inputs worth a glance in the tree (dotted paths into camelCase inputs).
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -120,17 +120,18 @@ def _print_human(plan: Any) -> None:
 @click.command("plan")
 @stack_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the deterministic JSON manifest.")
-def command(stack_config: Path | None, as_json: bool) -> None:
+def command(stack_config: Path | None, example: bool, as_json: bool) -> None:
     """Validate a stack config and show the resources and capacity it would create.
 
     Runs the real Pulumi program under Pulumi's mock runtime in preview mode: no credentials,
     no network, nothing created.
     """
     from bootstrap.commands import _policy
-    from infra.offline.plan import EXAMPLE_STACK, run_plan
+    from infra.offline.plan import run_plan
 
+    path = stack_file(stack_config, example)
     with config_errors():
-        plan = run_plan(stack_config or EXAMPLE_STACK)
+        plan = run_plan(path)
     found = _policy.violations(plan)
     if as_json:
         click.echo(plan.to_json(), nl=False)

@@ -21,10 +21,10 @@ from typing import Any
 from infra.capacity import Capacity, summarize
 from infra.config import StackConfig, load_stack_file
 from infra.config.load import to_pulumi_config
+from infra.config.stack_file import EXAMPLE_STACK
 from infra.offline.recorder import RecordingMocks, RecordingMonitor
 
 PROJECT = "gpufleet"
-EXAMPLE_STACK = Path(__file__).resolve().parents[2] / "Pulumi.example.yaml"
 
 
 @dataclass(frozen=True)
