@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +44,28 @@ def stack_file(explicit: Path | None, example: bool, flag: str = "--stack-config
         choice = choose_stack_file(explicit, example=example, flag=flag)
     click.echo(f"gpufleet: stack config {choice.path} ({choice.why})", err=True)
     return choice.path
+
+
+@contextmanager
+def interrupt_stops(what: str) -> Iterator[None]:
+    """Within this block one Ctrl-C ends the process at once (exit 130), for work that writes
+    nothing until it is done (plan, diff).
+
+    Why not KeyboardInterrupt: Pulumi's mock runtime runs the program as asyncio tasks fed by
+    worker threads; the interrupt lands in one task, is swallowed there, and the loop then
+    waits forever for the RPCs that task would have answered.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        sys.stderr.write(f"\ngpufleet: {what} interrupted; nothing was created or written\n")
+        sys.stderr.flush()
+        os._exit(130)  # 128 + SIGINT, as a shell reports it
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from bootstrap.commands._common import EXIT_BAD_INPUT, EXIT_FAILED, config_errors, stack_file
+from bootstrap.commands._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    config_errors,
+    interrupt_stops,
+    stack_file,
+)
 
 
 def _from_git(ref: str, path: Path) -> Path:
@@ -82,7 +88,7 @@ def command(base: Path | None, base_ref: str | None, head: Path | None, max_char
     base_file = base if base is not None else _from_git(str(base_ref), head)
     from bootstrap.commands import _policy
 
-    with config_errors():
+    with interrupt_stops("diff"), config_errors():
         before = run_plan(base_file).manifest()
         head_plan = run_plan(head)
     try:

@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from bootstrap.commands._common import EXIT_FAILED, config_errors, stack_config_option, stack_file
+from bootstrap.commands._common import (
+    EXIT_FAILED,
+    config_errors,
+    interrupt_stops,
+    stack_config_option,
+    stack_file,
+)
 
 # Per resource type, the inputs worth a glance in the tree (dotted paths into camelCase inputs).
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -126,12 +132,13 @@ def command(stack_config: Path | None, example: bool, as_json: bool) -> None:
     Runs the real Pulumi program under Pulumi's mock runtime in preview mode: no credentials,
     no network, nothing created.
     """
-    from bootstrap.commands import _policy
-    from infra.offline.plan import run_plan
+    with interrupt_stops("plan"):
+        from bootstrap.commands import _policy
+        from infra.offline.plan import run_plan
 
-    path = stack_file(stack_config, example)
-    with config_errors():
-        plan = run_plan(path)
+        path = stack_file(stack_config, example)
+        with config_errors():
+            plan = run_plan(path)
     found = _policy.violations(plan)
     if as_json:
         click.echo(plan.to_json(), nl=False)
