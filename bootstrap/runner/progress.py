@@ -102,7 +102,7 @@ def print_recap(
 ) -> None:
     """The recap table; `sizes` (pool -> PoolSize) adds what the stack launched, "N + k"."""
     table = Table(title=f"Recap of run {report.run_id}")
-    table.add_column("pool")
+    table.add_column("pool", overflow="fold")  # a long pool name wraps, never "frontier-h1…"
     if sizes:
         table.add_column("launched (N + spares)", justify="right")
     for status, style in (
@@ -123,8 +123,13 @@ def print_recap(
     problems = [r for r in report.results if not r.status.succeeded]
     if problems:
         detail = Table(title="Nodes that need attention", show_lines=False)
+        widest = max(len(r.node) for r in problems[:PROBLEMS_SHOWN])
         for column in ("node", "status", "category", "step", "message"):
-            detail.add_column(column, overflow="fold")
+            # Node names stay whole (people copy them); the message wraps at spaces.
+            node = column == "node"
+            detail.add_column(
+                column, overflow="fold", no_wrap=node, min_width=widest if node else None
+            )
         for r in problems[:PROBLEMS_SHOWN]:
             detail.add_row(
                 r.node,
