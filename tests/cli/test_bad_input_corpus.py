@@ -254,6 +254,17 @@ CASES = [
     Case("preview-deep", {"p.json": DEEP_JSON}, ["review", "p.json"], "nested deeper than"),
     Case("preview-latin-1", {"p.json": b'{"steps": "\xff"}'}, ["review", "p.json"], "not UTF-8"),
     inv_case(
+        "results-file-deep",
+        inventory(),
+        "nested deeper than",
+        [*BOOTSTRAP, "--retry-failed", "20261206-000000-beef"],
+        **{
+            "logs": None,
+            "logs/20261206-000000-beef": None,
+            "logs/20261206-000000-beef/results.json": DEEP_JSON,
+        },
+    ),
+    inv_case(
         "quarantine-deep",
         inventory(),
         "nested deeper than",
