@@ -250,6 +250,30 @@ CASES = [
     ),
     # --- other inputs: stack outputs, previews, quarantine and health files ---------------------
     Case("outputs-deep", {"outputs.json": DEEP_JSON}, FROM_OUTPUTS, "nested deeper than"),
+    Case(
+        "outputs-ip-newline",
+        {
+            "outputs.json": json.dumps(
+                {
+                    "bastion_public_ip": "203.0.113.10",
+                    "ssh_user": "opc",
+                    "pools": {
+                        "train": {
+                            "shape": "BM.GPU.H100.8",
+                            "nodes": [
+                                {
+                                    "name": "train-0001",
+                                    "private_ip": "10.0.1.17\n10.0.1.99 ssh-ed25519 AAAA",
+                                }
+                            ],
+                        }
+                    },
+                }
+            )
+        },
+        FROM_OUTPUTS,
+        "field 'host': must be an IPv4 or IPv6 address",
+    ),
     Case("outputs-binary", {"outputs.json": b"\0\0"}, FROM_OUTPUTS, "NUL bytes"),
     Case("preview-deep", {"p.json": DEEP_JSON}, ["review", "p.json"], "nested deeper than"),
     Case("preview-latin-1", {"p.json": b'{"steps": "\xff"}'}, ["review", "p.json"], "not UTF-8"),
