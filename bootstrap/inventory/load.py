@@ -226,7 +226,7 @@ def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]
         if not isinstance(entry, dict):
             v.problems.append(f"{where}: must be an object, got {_show(entry)}")
             continue
-        if isinstance(entry.get("name"), str):
+        if isinstance(entry.get("name"), str) and NAME_RE.fullmatch(entry["name"]):
             where = f"nodes[{i}] ({entry['name']})"
         v.unknown(where, entry, NODE_FIELDS)
         name = v.name(where, entry, "name")
@@ -259,7 +259,9 @@ def _parse_pools(v: _Validator, raw: Any) -> tuple[dict[str, PoolSize], dict[str
     for pool, entry in raw.items():
         where = f"pools.{pool}"
         if not NAME_RE.fullmatch(pool):
-            v.problems.append(f"{where}: pool names are 1-63 letters, digits, '.', '_' or '-'")
+            v.problems.append(
+                f"pools[{pool!r}]: pool names are 1-63 letters, digits, '.', '_' or '-'"
+            )
             continue
         if not isinstance(entry, dict):
             v.problems.append(

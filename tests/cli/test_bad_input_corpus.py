@@ -68,6 +68,7 @@ class Case:
     expect: str  # words the one message must contain
 
 
+INJECTED = ("10.0.0.2 ssh-ed25519", "10.0.1.99", ")", ": pool names")
 RUN = ["run", "--inventory", "inventory.json", "--logs", "logs", "--", "true"]
 BOOTSTRAP = ["bootstrap", "--inventory", "inventory.json", "--script", "s.sh", "--logs", "logs"]
 HEALTH = ["health", "--inventory", "inventory.json", "--logs", "logs", "--report", "h.json"]
@@ -352,6 +353,8 @@ def test_bad_input_is_exit_2_with_one_clear_message(
     assert "Traceback" not in output
     assert case.expect in output, output
     assert len(output) < 2000, output  # one message, not a dump
+    # Bad values are shown quoted, so a newline in one never starts a line of its own.
+    assert not any(line.startswith(INJECTED) for line in output.splitlines()), output
     assert after == before, "the command wrote something"
 
 
