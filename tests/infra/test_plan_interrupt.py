@@ -13,15 +13,21 @@ import pytest
 
 from tests.infra.conftest import ROOT
 
-BIG = ROOT / "examples" / "Pulumi.multi-pool.yaml"  # 1,024 nodes: seconds of mock runtime
+MULTI_POOL = ROOT / "examples" / "Pulumi.multi-pool.yaml"
 
 
 @pytest.mark.parametrize("delay", [0.0, 1.0], ids=["while-importing", "while-planning"])
 def test_one_sigint_stops_plan_promptly(tmp_path: Path, delay: float) -> None:
+    # 2,000 compute-cluster instances: tens of seconds of mock runtime, so the signal always
+    # lands while the program runs, however fast the machine.
+    big = tmp_path / "Pulumi.big.yaml"
+    big.write_text(MULTI_POOL.read_text().replace("nodes: 256", "nodes: 2000"))
+    work = tmp_path / "work"
+    work.mkdir()
     env = {k: v for k, v in os.environ.items() if k != "PULUMI_STACK"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bootstrap", "plan", "--stack-config", str(BIG)],
-        cwd=tmp_path,
+        [sys.executable, "-m", "bootstrap", "plan", "--stack-config", str(big)],
+        cwd=work,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -42,4 +48,4 @@ def test_one_sigint_stops_plan_promptly(tmp_path: Path, delay: float) -> None:
     assert "plan interrupted; nothing was created or written" in err
     assert "Traceback" not in err
     assert out == ""  # no half manifest
-    assert list(tmp_path.iterdir()) == []
+    assert list(work.iterdir()) == []
