@@ -26,6 +26,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from infra.input_file import load_json
+
 SCHEMA_VERSION = 1
 TAIL_LINES = 20
 
@@ -216,4 +218,4 @@ class RunReport:
 
     @classmethod
     def read(cls, path: Path) -> RunReport:
-        return cls.from_dict(json.loads(path.read_text()))
+        return cls.from_dict(load_json(path, "results file"))

@@ -26,11 +26,14 @@ from typing import Any
 
 import yaml
 
-from infra.bounded_json import MAX_DEPTH, TooDeepError, parse_json
-
+MAX_DEPTH = 64  # real stack/inventory/preview documents nest well under 20 levels
 MAX_YAML_BYTES = 1 << 20  # a Pulumi.<stack>.yaml is a few KB; the 100k-GPU example is < 2 KB
 MAX_YAML_NODES = 100_000  # after alias expansion
 MAX_JSON_BYTES = 64 << 20  # a 12,500-node inventory is ~2 MB; previews of big stacks are larger
+
+
+class TooDeepError(ValueError):
+    """A JSON document nested deeper than MAX_DEPTH."""
 
 
 class InputFileError(ValueError):
@@ -193,6 +196,24 @@ def load_yaml(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
         raise InputFileError(
             path, f"the {what} is not valid YAML{where}: {problem}", "fix the YAML there"
         ) from None
+
+
+def parse_json(text: str) -> Any:
+    """`json.loads` that refuses deep nesting (TooDeepError); JSONDecodeError as json raises it."""
+    try:
+        doc = json.loads(text)
+    except RecursionError:
+        raise TooDeepError(f"nested deeper than {MAX_DEPTH} levels") from None
+    level: list[tuple[Any, int]] = [(doc, 1)]
+    while level:
+        value, d = level.pop()
+        if d > MAX_DEPTH:
+            raise TooDeepError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            level.extend((v, d + 1) for v in value.values())
+        elif isinstance(value, list):
+            level.extend((v, d + 1) for v in value)
+    return doc
 
 
 def load_json(path: Path, what: str, max_bytes: int = MAX_JSON_BYTES) -> Any:

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from bootstrap.commands._common import EXIT_BAD_INPUT, EXIT_FAILED, config_errors
+from bootstrap.commands._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    config_errors,
+    interrupt_stops,
+    stack_file,
+)
 
 
 def _from_git(ref: str, path: Path) -> Path:
@@ -55,7 +61,7 @@ def _from_git(ref: str, path: Path) -> Path:
     "--head",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Stack config after the change (default: the example stack).",
+    help="Stack config after the change (default: the stack `gpufleet plan` would pick).",
 )
 @click.option(
     "--max-chars",
@@ -73,16 +79,16 @@ def command(base: Path | None, base_ref: str | None, head: Path | None, max_char
     from bootstrap.review.markdown import render
     from bootstrap.review.model import ReviewInputError
     from bootstrap.review.offline import diff_manifests
-    from infra.offline.plan import EXAMPLE_STACK, run_plan
+    from infra.offline.plan import run_plan
 
     if (base is None) == (base_ref is None):
         click.echo("gpufleet diff: give exactly one of --base FILE or --base-ref REF", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    head = head or EXAMPLE_STACK
+    head = stack_file(head, example=False, flag="--head")
     base_file = base if base is not None else _from_git(str(base_ref), head)
     from bootstrap.commands import _policy
 
-    with config_errors():
+    with interrupt_stops("diff"), config_errors():
         before = run_plan(base_file).manifest()
         head_plan = run_plan(head)
     try:

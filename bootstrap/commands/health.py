@@ -31,6 +31,7 @@ from bootstrap.health.node_report import FAIL, NodeReport
 from bootstrap.health.quarantine import Quarantine, QuarantineError, default_path, load, save
 from bootstrap.health.report import exit_code, render_table, to_dict
 from bootstrap.inventory.model import Inventory
+from bootstrap.params import FiniteRange
 from bootstrap.runner.command_line import (
     FleetOptions,
     bad_input,
@@ -118,7 +119,7 @@ def _quarantine_failed(path: Path, q: Quarantine, reports: list[NodeReport]) -> 
 )
 @click.option(
     "--max-report-age",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1),
     default=15.0,
     show_default=True,
     metavar="MIN",

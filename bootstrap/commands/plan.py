@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bootstrap.commands._common import EXIT_FAILED, config_errors, stack_config_option
+from bootstrap.commands._common import (
+    EXIT_FAILED,
+    config_errors,
+    interrupt_stops,
+    stack_config_option,
+    stack_file,
+)
 
 # Per resource type, the inputs worth a glance in the tree (dotted paths into camelCase inputs).
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -56,13 +63,73 @@ def _label(res: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _print_human(plan: Any) -> None:
+def _console() -> Any:
     from rich.console import Console
+
+    # Off a terminal rich defaults to 80 columns; logs are wide unless COLUMNS says otherwise.
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return Console()
+    return Console(width=140)
+
+
+# Headers break where "\n" is; the numbers and the shape never wrap, the pool and the GPU model
+# wrap at spaces only.
+CAPACITY_COLUMNS = (
+    "pool",
+    "shape",
+    "nodes",
+    "GPUs",
+    "GPU model",
+    "RDMA\nTb/s/node",
+    "$/hour",
+    "kW",
+)
+_TEXT_COLUMNS = ("pool", "GPU model")
+_GAP = 2  # one space of padding on each side of a column, none at the edges
+
+
+def _column_min(col: str, cells: list[str]) -> int:
+    """The narrowest a column gets without cutting or splitting a value."""
+    words = (
+        [w for c in [*col.split("\n"), *cells] for w in c.split()] if col in _TEXT_COLUMNS else []
+    )
+    return max(len(w) for w in [*col.split("\n"), *(words or cells)])
+
+
+def _capacity_table(rows: list[list[str]], total: list[str], width: int) -> Any:
+    """The capacity table, or None when even its narrowest layout is wider than `width`."""
     from rich.table import Table
+
+    cells = [*rows, total]
+    mins = [_column_min(col, [r[i] for r in cells]) for i, col in enumerate(CAPACITY_COLUMNS)]
+    if sum(mins) + _GAP * (len(mins) - 1) > width:
+        return None
+    table = Table(title="Capacity", box=None, padding=(0, 1), pad_edge=False)
+    for col, least in zip(CAPACITY_COLUMNS, mins, strict=True):
+        table.add_column(
+            col,
+            justify="left" if col in ("pool", "shape", "GPU model") else "right",
+            no_wrap=col not in _TEXT_COLUMNS,
+            min_width=least,
+        )
+    for row in rows:
+        table.add_row(*row)
+    table.add_row(*total, style="bold")
+    return table
+
+
+def _capacity_block(row: list[str]) -> str:
+    """One pool's capacity as two lines, for terminals too narrow for the table."""
+    pool, shape, nodes, gpus, model, rdma, usd, kw = row
+    head = f"[bold]{pool}[/]" + (f"  {shape}" if shape else "")
+    facts = [f"nodes {nodes}", f"GPUs {gpus}", model, f"RDMA {rdma} Tb/s/node" if rdma else "",
+             f"${usd}/hour", f"{kw} kW"]  # fmt: skip
+    return head + "\n  " + " · ".join(f for f in facts if f)
+
+
+def _print_human(plan: Any, console: Any) -> None:
     from rich.tree import Tree
 
-    # Off a terminal rich defaults to 80 columns, which wraps shape names; logs are wide.
-    console = Console() if sys.stdout.isatty() else Console(width=140)
     by_parent: dict[str | None, list[dict[str, Any]]] = {}
     for res in plan.resources:
         by_parent.setdefault(res["parent"], []).append(res)
@@ -79,11 +146,8 @@ def _print_human(plan: Any) -> None:
         return "n/a" if v is None else format(v, spec)
 
     cap = plan.capacity
-    table = Table(title="Capacity")
-    for col in ("pool", "shape", "nodes", "GPUs", "GPU model", "RDMA Tb/s/node", "$/hour", "kW"):
-        table.add_column(col, justify="left" if col in ("pool", "shape", "GPU model") else "right")
-    for p in cap.pools:
-        table.add_row(
+    rows = [
+        [
             p.name,
             p.shape,
             f"{p.nodes - p.spares:,} + {p.spares:,}" if p.spares else f"{p.nodes:,}",
@@ -92,8 +156,10 @@ def _print_human(plan: Any) -> None:
             fmt(p.rdma_tbps_per_node, ".1f"),
             fmt(p.usd_per_hour),
             fmt(p.kw, ",.1f"),
-        )
-    table.add_row(
+        ]
+        for p in cap.pools
+    ]
+    total = [
         "total",
         "",
         f"{sum(p.nodes for p in cap.pools):,}",
@@ -102,9 +168,14 @@ def _print_human(plan: Any) -> None:
         "",
         fmt(cap.total_usd_per_hour),
         fmt(cap.total_kw, ",.1f"),
-        style="bold",
-    )
-    console.print(table)
+    ]
+    table = _capacity_table(rows, total, console.width)
+    if table is not None:
+        console.print(table)
+    else:  # too narrow for the table even with wrapping: one block per pool, nothing cut
+        console.print("[italic]Capacity[/]")
+        for row in [*rows, total]:
+            console.print(_capacity_block(row), overflow="fold")
     if cap.power_budget_kw is not None and cap.total_kw is not None:
         share = cap.total_kw / cap.power_budget_kw
         console.print(
@@ -120,22 +191,24 @@ def _print_human(plan: Any) -> None:
 @click.command("plan")
 @stack_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the deterministic JSON manifest.")
-def command(stack_config: Path | None, as_json: bool) -> None:
+def command(stack_config: Path | None, example: bool, as_json: bool) -> None:
     """Validate a stack config and show the resources and capacity it would create.
 
     Runs the real Pulumi program under Pulumi's mock runtime in preview mode: no credentials,
     no network, nothing created.
     """
-    from bootstrap.commands import _policy
-    from infra.offline.plan import EXAMPLE_STACK, run_plan
+    with interrupt_stops("plan"):
+        from bootstrap.commands import _policy
+        from infra.offline.plan import run_plan
 
-    with config_errors():
-        plan = run_plan(stack_config or EXAMPLE_STACK)
+        path = stack_file(stack_config, example)
+        with config_errors():
+            plan = run_plan(path)
     found = _policy.violations(plan)
     if as_json:
         click.echo(plan.to_json(), nl=False)
     else:
-        _print_human(plan)
+        _print_human(plan, _console())
     # Violations go to stderr with --json so stdout stays the manifest alone.
     for violation in found:
         click.echo(f"policy: {violation}", err=as_json)

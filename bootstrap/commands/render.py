@@ -7,7 +7,12 @@ from pathlib import Path
 
 import click
 
-from bootstrap.commands._common import EXIT_BAD_INPUT, config_errors, stack_config_option
+from bootstrap.commands._common import (
+    EXIT_BAD_INPUT,
+    config_errors,
+    stack_config_option,
+    stack_file,
+)
 
 
 @click.command("render")
@@ -19,13 +24,12 @@ from bootstrap.commands._common import EXIT_BAD_INPUT, config_errors, stack_conf
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder: OUT/<pool>/{bootstrap.sh,cloud-init.yaml,nccl.conf}, OUT/manifest.json.",
 )
-def command(stack_config: Path | None, out: Path) -> None:
+def command(stack_config: Path | None, example: bool, out: Path) -> None:
     """Render each pool's node bootstrap (offline); exit 2 if a pool cannot be rendered."""
     from bootstrap.render import RenderError, render_all
     from infra.config import load_stack_file
-    from infra.offline.plan import EXAMPLE_STACK
 
-    path = stack_config or EXAMPLE_STACK
+    path = stack_file(stack_config, example)
     with config_errors():
         config = load_stack_file(path)
     try:

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from bootstrap.commands._common import config_errors, stack_config_option
+from bootstrap.commands._common import config_errors, stack_config_option, stack_file
 from bootstrap.runner.command_line import FleetOptions, bad_input, fleet_options
 
 
@@ -55,6 +55,7 @@ def command() -> None:
               help="Output folder for the Slurm files.")  # fmt: skip
 def render(
     stack_config: Path | None,
+    example: bool,
     inventory: Path | None,
     facts_dir: Path | None,
     quarantine_file: Path | None,
@@ -67,9 +68,8 @@ def render(
     from bootstrap.slurm import render_slurm
     from bootstrap.slurm.members import members
     from infra.config import load_stack_file
-    from infra.offline.plan import EXAMPLE_STACK
 
-    path = stack_config or EXAMPLE_STACK
+    path = stack_file(stack_config, example)
     with config_errors():
         config = load_stack_file(path)
     if not config.slurm.enabled:

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 from bootstrap.facts.errors import FactParseError
-from infra.bounded_json import TooDeepError, parse_json
 
 # Provenance lines that recorded fixtures and our derived cases start with (fixtures/README.md:
 # "the first line of each text file is a `# SOURCE:` or `<!-- SOURCE -->` comment").
@@ -72,11 +71,11 @@ def load_json(kind: str, text: str) -> Any:
     """`json.loads` that raises FactParseError (truncated JSON is the common case)."""
     require_text(kind, text)
     try:
-        return parse_json(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise FactParseError(kind, f"not valid JSON (truncated?): {exc}") from None
-    except TooDeepError as exc:
-        raise FactParseError(kind, f"refused JSON: {exc}") from None
+    except RecursionError:  # garbage like "[[[[..." deeper than the interpreter's stack
+        raise FactParseError(kind, "JSON nested too deeply to be a real output") from None
 
 
 def opt_str(kind: str, obj: dict[str, Any], key: str) -> str | None:

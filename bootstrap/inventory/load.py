@@ -23,6 +23,7 @@ and the field, e.g.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -32,12 +33,22 @@ from bootstrap.inventory.model import Bastion, Inventory, Node, PoolSize, SshSet
 from infra.input_file import InputFileError, load_json
 
 # Node and pool names become file names (logs/<run>/<node>.log, rendered/<pool>/bootstrap.sh).
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+# Always matched whole (fullmatch): `$` would let a trailing newline through.
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+# A DNS hostname (RFC 1123 labels); IP addresses are checked by `ipaddress`.
+HOST_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# A login name (no spaces, no leading '-', which ssh would read as an option); `@` and `.` for
+# directory users.
+USER_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}")
+# Shapes and OCIDs: printable, no spaces.
+TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
 SSH_FIELDS = {"user", "identity_file", "known_hosts", "bastion"}
 BASTION_FIELDS = {"host", "port", "user"}
 NODE_FIELDS = {"name", "host", "port", "user", "pool", "shape", "instance_id"}
 POOL_FIELDS = {"nodes_requested", "spares", "gpu_power_cap_w"}
 POWER_CAP = "gpu_power_cap_w"
+_USER = "a login name (letters, digits, '_', '.', '@', '-'; not starting with '-')"
+_TOKEN = "a shape name or OCID (letters, digits, '.', '_', ':', '-')"
 TOP_FIELDS = {"ssh", "nodes", "pools"}
 
 
@@ -99,7 +110,7 @@ class _Validator:
 
     def name(self, where: str, obj: dict[str, Any], key: str) -> str | None:
         value = self.string(where, obj, key, required=True)
-        if value is not None and not NAME_RE.match(value):
+        if value is not None and not NAME_RE.fullmatch(value):
             self.problem(
                 where,
                 key,
@@ -108,6 +119,29 @@ class _Validator:
             )
             return None
         return value
+
+    def matching(
+        self, where: str, obj: dict[str, Any], key: str, rx: re.Pattern[str], allowed: str
+    ) -> str | None:
+        """An optional string that must match `rx` whole."""
+        value = self.string(where, obj, key, required=False)
+        if value is not None and not rx.fullmatch(value):
+            self.problem(where, key, f"must be {allowed}, got {_show(value)}")
+            return None
+        return value
+
+    def host(self, where: str, obj: dict[str, Any], key: str) -> str | None:
+        """An IPv4/IPv6 address or a DNS name; nothing else reaches ssh or known_hosts."""
+        value = self.string(where, obj, key, required=True)
+        if value is None or _is_host(value):
+            return value
+        self.problem(
+            where,
+            key,
+            f"must be an IPv4 or IPv6 address or a DNS host name (no spaces, ports or user@), "
+            f"got {_show(value)}",
+        )
+        return None
 
     def count(self, where: str, obj: dict[str, Any], key: str, default: int | None) -> int | None:
         """A whole number >= 0; None when missing and required (`default` None) or invalid."""
@@ -129,6 +163,16 @@ class _Validator:
         return value
 
 
+def _is_host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    labels = value.removesuffix(".").split(".")
+    return len(value) <= 253 and all(HOST_LABEL_RE.fullmatch(label) for label in labels)
+
+
 def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else json.dumps(value)
 
@@ -144,6 +188,9 @@ def _parse_ssh(v: _Validator, raw: Any, base: Path) -> SshSettings | None:
         return None
     v.unknown("ssh", raw, SSH_FIELDS)
     user = v.string("ssh", raw, "user", required=True)
+    if user is not None and not USER_RE.fullmatch(user):
+        v.problem("ssh", "user", f"must be {_USER}, got {_show(user)}")
+        user = None
     identity = v.string("ssh", raw, "identity_file", required=False)
     known = v.string("ssh", raw, "known_hosts", required=False)
     bastion = None
@@ -153,9 +200,9 @@ def _parse_ssh(v: _Validator, raw: Any, base: Path) -> SshSettings | None:
             v.problem("ssh", "bastion", f"must be an object with 'host', got {_show(b)}")
         else:
             v.unknown("ssh.bastion", b, BASTION_FIELDS)
-            host = v.string("ssh.bastion", b, "host", required=True)
+            host = v.host("ssh.bastion", b, "host")
             port = v.port("ssh.bastion", b, "port", 22)
-            b_user = v.string("ssh.bastion", b, "user", required=False) or user
+            b_user = v.matching("ssh.bastion", b, "user", USER_RE, _USER) or user
             if host and b_user:
                 bastion = Bastion(host, port, b_user)
     if user is None:
@@ -179,16 +226,16 @@ def _parse_nodes(v: _Validator, raw: Any, ssh: SshSettings | None) -> list[Node]
         if not isinstance(entry, dict):
             v.problems.append(f"{where}: must be an object, got {_show(entry)}")
             continue
-        if isinstance(entry.get("name"), str):
+        if isinstance(entry.get("name"), str) and NAME_RE.fullmatch(entry["name"]):
             where = f"nodes[{i}] ({entry['name']})"
         v.unknown(where, entry, NODE_FIELDS)
         name = v.name(where, entry, "name")
-        host = v.string(where, entry, "host", required=True)
+        host = v.host(where, entry, "host")
         port = v.port(where, entry, "port", 22)
         pool = v.name(where, entry, "pool")
-        shape = v.string(where, entry, "shape", required=False) or ""
-        instance_id = v.string(where, entry, "instance_id", required=False)
-        user = v.string(where, entry, "user", required=False) or (ssh.user if ssh else None)
+        shape = v.matching(where, entry, "shape", TOKEN_RE, _TOKEN) or ""
+        instance_id = v.matching(where, entry, "instance_id", TOKEN_RE, _TOKEN)
+        user = v.matching(where, entry, "user", USER_RE, _USER) or (ssh.user if ssh else None)
         if name is not None:
             if name in seen:
                 v.problem(where, "name", f"duplicate of nodes[{seen[name]}]; names must be unique")
@@ -211,8 +258,10 @@ def _parse_pools(v: _Validator, raw: Any) -> tuple[dict[str, PoolSize], dict[str
     caps: dict[str, int] = {}
     for pool, entry in raw.items():
         where = f"pools.{pool}"
-        if not NAME_RE.match(pool):
-            v.problems.append(f"{where}: pool names are 1-63 letters, digits, '.', '_' or '-'")
+        if not NAME_RE.fullmatch(pool):
+            v.problems.append(
+                f"pools[{pool!r}]: pool names are 1-63 letters, digits, '.', '_' or '-'"
+            )
             continue
         if not isinstance(entry, dict):
             v.problems.append(

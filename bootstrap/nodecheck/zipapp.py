@@ -31,7 +31,6 @@ SOURCES: tuple[str, ...] = (
     "bootstrap/health/findings.py",
     "bootstrap/health/node_facts.py",
     "bootstrap/nodecheck/checker.py",
-    "infra/bounded_json.py",
     "infra/shapes.py",
 )
 # Parents whose real __init__.py is either absent (namespace package) or may import more than

@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 
 from bootstrap.inventory.model import Inventory, Node
+from bootstrap.params import FiniteRange
 from bootstrap.results import RunReport, exit_code
 from bootstrap.runner.fleet_run import run_fleet
 from bootstrap.runner.jobs import Job
@@ -65,21 +66,21 @@ def fleet_options(f: F) -> F:
         ),
         click.option(
             "--deadline",
-            type=click.FloatRange(min=1),
+            type=FiniteRange(min=1),
             default=3600.0,
             show_default=True,
             help="Seconds per node before it is stopped.",
         ),
         click.option(
             "--connect-timeout",
-            type=click.FloatRange(min=0.1),
+            type=FiniteRange(min=0.1),
             default=10.0,
             show_default=True,
             help="Seconds for TCP connect / bastion channel.",
         ),
         click.option(
             "--max-fail-percent",
-            type=click.FloatRange(0, 100),
+            type=FiniteRange(0, 100),
             help="Start no new node once this % of nodes failed or were unreachable.",
         ),
         click.option(

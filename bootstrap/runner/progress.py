@@ -9,16 +9,8 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.table import Column, Table
 from rich.text import Text
 
 from bootstrap.inventory.model import Node
@@ -27,11 +19,33 @@ from bootstrap.results import NodeResult, RunReport, Status, recap
 PROBLEMS_SHOWN = 25
 
 
-class _RateColumn(ProgressColumn):
+class _StatusColumn(ProgressColumn):
+    """Counts, rate, ETA and elapsed time as one text that wraps at spaces on a narrow
+    terminal instead of being cut (rich gives each progress column one line, no_wrap)."""
+
+    max_refresh = 0.5  # one text per refresh: rich measures, then renders, the same text
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=False, overflow="fold"))
+
     def render(self, task: Task) -> Text:
         elapsed = task.elapsed or 0.0
         rate = task.completed / elapsed if elapsed > 0 else 0.0
-        return Text(f"{rate:.1f} nodes/s", style="progress.data.speed")
+        remaining = task.time_remaining
+        eta = "-:--:--" if remaining is None else _clock(remaining)
+        text = Text(f"{task.completed}/{task.total} done ")
+        text.append(f"{task.fields['running']} running ", style="cyan")
+        text.append(f"{task.fields['failed']} failed ", style="red")
+        text.append(f"{task.fields['unreachable']} unreachable ", style="yellow")
+        text.append(f"{rate:.1f} nodes/s ", style="progress.data.speed")
+        text.append(f"ETA {eta} ", style="progress.remaining")
+        text.append(f"elapsed {_clock(elapsed)}", style="progress.elapsed")
+        return text
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 class LiveProgress:
@@ -42,15 +56,8 @@ class LiveProgress:
         self.running = self.failed = self.unreachable = 0
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} done"),
-            TextColumn("[cyan]{task.fields[running]} running"),
-            TextColumn("[red]{task.fields[failed]} failed"),
-            TextColumn("[yellow]{task.fields[unreachable]} unreachable"),
-            _RateColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TimeElapsedColumn(),
+            BarColumn(bar_width=20),
+            _StatusColumn(),
             console=console,
             disable=not enabled,
             transient=False,
@@ -100,7 +107,7 @@ def print_recap(
     """The recap table; `sizes` (pool -> PoolSize) adds what the stack launched, "N + k";
     `retry_command` (a command line that exists) is suggested when some nodes need a rerun."""
     table = Table(title=f"Recap of run {report.run_id}")
-    table.add_column("pool")
+    table.add_column("pool", overflow="fold")  # a long pool name wraps, never "frontier-h1…"
     if sizes:
         table.add_column("launched (N + spares)", justify="right")
     for status, style in (
@@ -122,8 +129,13 @@ def print_recap(
     problems = [r for r in report.results if not r.status.succeeded or r.error_category == "reboot"]
     if problems:
         detail = Table(title="Nodes that need attention", show_lines=False)
+        widest = max(len(r.node) for r in problems[:PROBLEMS_SHOWN])
         for column in ("node", "status", "category", "step", "message"):
-            detail.add_column(column, overflow="fold")
+            # Node names stay whole (people copy them); the message wraps at spaces.
+            node = column == "node"
+            detail.add_column(
+                column, overflow="fold", no_wrap=node, min_width=widest if node else None
+            )
         for r in problems[:PROBLEMS_SHOWN]:
             detail.add_row(
                 r.node,

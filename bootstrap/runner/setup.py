@@ -39,6 +39,13 @@ def build_connector(
     bastion_transports: int = 1,
 ) -> Connector:
     ssh = inventory.ssh
+    for what, path, key in (("identity", ssh.identity_file, "identity_file"),
+                            ("known_hosts", ssh.known_hosts, "known_hosts")):  # fmt: skip
+        if path is not None and path.is_dir():
+            raise SetupError(
+                f"{what} file {path} is a directory; point ssh.{key} in the inventory at the "
+                "file itself"
+            )
     if not accept_new_host_keys and not ssh.known_hosts.is_file():
         raise SetupError(
             f"known_hosts file {ssh.known_hosts} does not exist; host keys are checked strictly. "

@@ -61,7 +61,17 @@ class SlurmController(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpufleet:slurm:SlurmController", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        guarded = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        # Fixed hostname labels must be unique in the subnet, so a replacement (a new image is
+        # ForceNew) deletes the old host first, as the bastion does.
+        labelled = pulumi.ResourceOptions(
+            parent=self, protect=args.protect, delete_before_replace=True
+        )
+        # The controller keeps slurmctld's state and the accounting database: an SSH key
+        # rotation (instance metadata, ForceNew, read by cloud-init only at first boot) must not
+        # rebuild it. Keys on a running controller are rotated over SSH (docs/day2.md).
+        controller_opts = pulumi.ResourceOptions.merge(
+            labelled, pulumi.ResourceOptions(ignore_changes=["metadata"])
+        )
         self.nsg = core.NetworkSecurityGroup(
             f"{name}-nsg",
             core.NetworkSecurityGroupArgs(
@@ -151,7 +161,7 @@ class SlurmController(pulumi.ComponentResource):
                     metadata={"ssh_authorized_keys": args.ssh_public_key},
                     freeform_tags={**args.tags, "gpufleet-role": "slurm-controller"},
                 ),
-                opts=guarded,
+                opts=controller_opts,
             )
             for i, host in enumerate(args.hostnames)
         ]
@@ -174,7 +184,7 @@ class SlurmController(pulumi.ComponentResource):
                     hostname_label=f"{args.hostnames[0]}-db",
                     freeform_tags=args.tags,
                 ),
-                opts=guarded,
+                opts=labelled,
             )
         self.private_ips = [i.private_ip for i in self.instances]
         self.register_outputs(

@@ -277,9 +277,44 @@ class Bastion(_Strict):
     user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "opc"  # the image's user
 
 
+# Mounting the shared file system over one of these hides what the node boots and logs in with
+# (binaries, libraries, /etc, the login user's ~/.ssh, the package database): the node would
+# break or lock everyone out. Refused as the mount point and (first group) anywhere below it.
+# (oci-hpc can put /home on File Storage, but it moves the homes there first; we do not.)
+_SYSTEM_TREES: tuple[str, ...] = ("/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32")
+_SYSTEM_TREES += ("/lib64", "/proc", "/root", "/run", "/sbin", "/snap", "/sys", "/usr", "/var/lib")
+_SYSTEM_TREES += ("/var/log",)
+_SYSTEM_DIRS = ("/", "/media", "/mnt", "/opt", "/srv", "/tmp", "/var")
+
+
+def _absolute_path(value: str) -> str:
+    odd = any(part in ("", ".", "..") for part in value.split("/")[1:])
+    if not value.startswith("/") or (odd and value != "/"):
+        raise bad(
+            "not a plain absolute path; allowed: '/' then names of letters, digits, '.', '_'"
+            " and '-', without '.', '..', '//' or a trailing '/'",
+            "write it out, e.g. '/mnt/shared'",
+        )
+    return value
+
+
+def _mount_point(value: str) -> str:
+    under = [t for t in _SYSTEM_TREES if value == t or value.startswith(t + "/")]
+    if under or value in _SYSTEM_DIRS:
+        raise bad(
+            f"mounting here would hide the node's own {under[0] if under else value}; "
+            "system folders and their parents are not allowed",
+            "mount it on a folder of its own, e.g. '/mnt/shared' or '/nfs/cluster'",
+        )
+    return value
+
+
+FsPath = Annotated[str, Field(pattern=r"^/[A-Za-z0-9._/-]*$"), AfterValidator(_absolute_path)]
+
+
 class FileSystem(_Strict):
-    export_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._/-]*$")] = "/shared"
-    mount_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9._/-]*$")] = "/mnt/shared"
+    export_path: FsPath = "/shared"
+    mount_path: Annotated[FsPath, AfterValidator(_mount_point)] = "/mnt/shared"
 
 
 class Bucket(_Strict):

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from infra.input_file import load_yaml as bounded_load
+
 
 @dataclass(frozen=True)
 class Value:
@@ -70,7 +72,10 @@ def namespaced(key: str, project: str) -> str:
 
 def load_stack(path: str | Path, project: str) -> dict[str, Value]:
     """The `config:` of a Pulumi.<stack>.yaml (loaders.go LoadProjectStackBytes)."""
-    doc = load_yaml(Path(path).read_text())
+    # The bounded loader first: it refuses alias bombs, oversized, binary or deep files
+    # (InputFileError, a ValueError) before this YAML 1.2 reading walks anything.
+    bounded_load(Path(path), "stack config")
+    doc = load_yaml(Path(path).read_text(encoding="utf-8"))
     config = (doc or {}).get("config") or {} if isinstance(doc, dict) else {}
     if not isinstance(config, dict):
         raise ValueError(f"{path}: `config:` must be a mapping")

@@ -23,10 +23,10 @@ from pulumi.errors import RunError
 from infra.capacity import Capacity, summarize
 from infra.config import ConfigError, Problem, StackConfig, load_stack_file
 from infra.config.load import to_pulumi_config
+from infra.config.stack_file import EXAMPLE_STACK
 from infra.offline.recorder import RecordingMocks, RecordingMonitor
 
 PROJECT = "gpufleet"
-EXAMPLE_STACK = Path(__file__).resolve().parents[2] / "Pulumi.example.yaml"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bootstrap.review.offline import diff_manifests
 from infra.offline.plan import EXAMPLE_STACK, run_plan
 
 EXAMPLE = EXAMPLE_STACK.read_text()
+ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "ocid1.image.oc1.iad.aaaaaaaaexamplegpuimageubuntu2204000000000000000000000"
 NEW_IMAGE = "ocid1.image.oc1.iad.aaaaaaaaexamplegpuimageubuntu2404000000000000000000000"
 
@@ -126,7 +127,8 @@ def test_cli_diff_and_base_ref(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["diff", "--base", str(EXAMPLE_STACK), "--head", str(head)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("### 🟡 Grows GPU pool h100: 2 → 3 nodes (+8 GPUs)")
+    assert result.stdout.startswith("### 🟡 Grows GPU pool h100: 2 → 3 nodes (+8 GPUs)")
+    assert result.stderr == f"gpufleet: stack config {head} (--head)\n"
     # --base-ref reads the base from git at the head's path
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     repo_stack = _stack(tmp_path, "dev", EXAMPLE)
@@ -136,7 +138,7 @@ def test_cli_diff_and_base_ref(tmp_path: Path) -> None:
     repo_stack.write_text(EXAMPLE.replace("nodes: 2", "nodes: 5"))
     result = runner.invoke(cli, ["diff", "--base-ref", "HEAD", "--head", str(repo_stack)])
     assert result.exit_code == 0, result.output
-    assert "2 → 5 nodes" in result.output.splitlines()[0]
+    assert "2 → 5 nodes" in result.stdout.splitlines()[0]
 
 
 def test_cli_usage_and_config_errors(tmp_path: Path) -> None:
@@ -155,7 +157,7 @@ def test_growing_the_100k_stack_shows_only_creates(tmp_path: Path) -> None:
 
     from infra.offline.plan import run_plan
 
-    doc = yaml.safe_load((EXAMPLE_STACK.parent / "examples" / "Pulumi.100k-h100.yaml").read_text())
+    doc = yaml.safe_load((ROOT / "examples" / "Pulumi.100k-h100.yaml").read_text())
     pool = doc["config"]["gpufleet:pools"][0]
     manifests = []
     for nodes in (10_000, 12_500):

@@ -16,15 +16,7 @@ from infra.input_file import (
     load_yaml,
     parse_json,
 )
-
-
-def billion_laughs() -> str:
-    """The classic 9 x 9 levels of nested aliases: 9^9 (387 million) strings once expanded."""
-    lines = ['config:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
-        lines.append(f"  {name}: &{name} [{', '.join(['*' + prev] * 9)}]")
-    lines.append("  gpufleet:pools: *i")
-    return "\n".join(lines) + "\n"
+from tests.hostile_inputs import billion_laughs
 
 
 def test_billion_laughs_is_refused_before_it_expands(tmp_path: Path) -> None:

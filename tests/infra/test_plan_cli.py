@@ -18,8 +18,8 @@ def test_plan_json_is_byte_identical_across_runs_and_processes() -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["plan", "--json"])
     second = runner.invoke(cli, ["plan", "--json", "--stack-config", str(EXAMPLE)])
-    assert first.exit_code == 0, first.output
-    assert first.output == second.output
+    assert first.exit_code == 0, first.stdout
+    assert first.stdout == second.stdout
     other_process = subprocess.run(
         [sys.executable, "-m", "bootstrap", "plan", "--json"],
         cwd=ROOT,
@@ -27,12 +27,12 @@ def test_plan_json_is_byte_identical_across_runs_and_processes() -> None:
         text=True,
         check=True,
     )
-    assert other_process.stdout == first.output
+    assert other_process.stdout == first.stdout
 
 
 def test_plan_json_manifest_shape() -> None:
     result = CliRunner().invoke(cli, ["plan", "--json"])
-    doc: dict[str, Any] = json.loads(result.output)
+    doc: dict[str, Any] = json.loads(result.stdout)
     assert set(doc) == {"resources", "summary"}
     for res in doc["resources"]:
         assert {"type", "name", "parent", "inputs", "protect"} <= set(res)
@@ -52,8 +52,8 @@ def test_plan_json_manifest_shape() -> None:
 def test_plan_human_output_shows_tree_and_capacity() -> None:
     result = CliRunner().invoke(cli, ["plan"])
     assert result.exit_code == 0
-    assert "dev-h100-cn ClusterNetwork size=2 protected" in result.output
-    assert "Capacity" in result.output and "160.00" in result.output
+    assert "dev-h100-cn ClusterNetwork size=2 protected" in result.stdout
+    assert "Capacity" in result.stdout and "160.00" in result.stdout
 
 
 def test_unknown_price_is_null_not_a_guess(write_stack: Any) -> None:
@@ -63,7 +63,7 @@ def test_unknown_price_is_null_not_a_guess(write_stack: Any) -> None:
     pool = {**doc["gpufleet:pools"][0], "shape": "BM.GPU.L40S.4"}
     path = write_stack({"gpufleet:pools": [pool]})
     summary = json.loads(
-        CliRunner().invoke(cli, ["plan", "--json", "--stack-config", str(path)]).output
+        CliRunner().invoke(cli, ["plan", "--json", "--stack-config", str(path)]).stdout
     )["summary"]
     assert summary["total_kw"] is None  # no public power figure for L40S
     assert summary["pools"][0]["usd_per_hour"] == 28.0
@@ -89,7 +89,7 @@ def test_bad_config_exits_2_with_every_problem_and_no_traceback(write_stack: Any
 def test_validate_ok() -> None:
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 0
-    assert "ok (1 pool(s), 2 nodes)" in result.output
+    assert "ok (1 pool(s), 2 nodes)" in result.stdout
 
 
 def test_help_is_instant_and_imports_no_pulumi() -> None:
@@ -118,9 +118,9 @@ def test_plan_runs_the_policies_and_fails_on_a_mandatory_violation(write_stack: 
     path = write_stack({"gpufleet:software": {**software, "driver": "535.104.05"}})
     result = CliRunner().invoke(cli, ["plan", "--json", "--stack-config", str(path)])
     assert result.exit_code == 1
-    assert "policy: [mandatory] software-compatible: software: driver 535.104.05" in result.output
+    assert "policy: [mandatory] software-compatible: software: driver 535.104.05" in result.stderr
     clean = CliRunner().invoke(cli, ["plan"])
-    assert clean.exit_code == 0 and "policy:" not in clean.output
+    assert clean.exit_code == 0 and "policy:" not in clean.stdout
 
 
 def test_plan_shows_power_against_the_budget(write_stack: Any) -> None:
@@ -128,4 +128,4 @@ def test_plan_shows_power_against_the_budget(write_stack: Any) -> None:
         cli, ["plan", "--stack-config", str(write_stack({"gpufleet:power_budget_kw": 40}))]
     )
     assert result.exit_code == 0
-    assert "power: 20.4 kW of the 40.0 kW budget (51%)" in result.output
+    assert "power: 20.4 kW of the 40.0 kW budget (51%)" in result.stdout

@@ -107,7 +107,7 @@ def test_bad_pool_sizes_are_named(tmp_path: Path) -> None:
         "'spares')",
         "pools.p: field 'nodes_requested': is required",
         "pools.p: field 'spares': must be an integer >= 0, got true",
-        "pools.bad name: pool names are 1-63 letters, digits, '.', '_' or '-'",
+        "pools['bad name']: pool names are 1-63 letters, digits, '.', '_' or '-'",
     ]
 
 

@@ -85,10 +85,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "ssh.bastion: field 'prot': unknown field (allowed: 'host', 'port', 'user')",
         "ssh.bastion: field 'host': must be a non-empty string, got ''",
         "nodes[2] (train-0001): field 'name': duplicate of nodes[0]; names must be unique",
-        "nodes[3] (bad name): field 'name': must be 1-63 letters, digits, '.', '_' or '-' "
+        "nodes[3]: field 'name': must be 1-63 letters, digits, '.', '_' or '-' "
         "(it names log files), got 'bad name'",
-        "nodes[3] (bad name): field 'host': is required",
-        "nodes[3] (bad name): field 'port': must be an integer 1-65535, got true",
+        "nodes[3]: field 'host': is required",
+        "nodes[3]: field 'port': must be an integer 1-65535, got true",
         "nodes[4]: must be an object, got 'train-0009'",
     ]
 
