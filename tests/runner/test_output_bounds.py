@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,17 +61,28 @@ def test_a_50_mb_line_costs_no_more_than_100_mb(fleet: sshfleet.Fleet, tmp_path:
     inventory = fleet.write_inventory(tmp_path / "inventory.json")
     logs = tmp_path / "logs"
     size = 50_000_000
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bootstrap", "run", "--inventory", str(inventory),
+    # A child's ru_maxrss keeps the high-water mark of the memory it was forked from (Linux
+    # carries the old mm's peak over exec), so a child forked straight from this test process
+    # would report pytest's own size. A small launcher forks the client and reports its peak.
+    launcher = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "sys.stdout.buffer.write(done.stdout)\n"
+        "sys.stderr.buffer.write(done.stderr)\n"
+        "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "sys.stderr.write(f'\\npeak-kib={peak}\\n')\n"
+        "sys.exit(done.returncode)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", launcher,
+         sys.executable, "-m", "bootstrap", "run", "--inventory", str(inventory),
          "--limit", "node-0000", "--logs", str(logs), "--json", "--",
          f"head -c {size} /dev/zero | tr '\\0' x; echo; echo done"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        capture_output=True, check=False,
     )  # fmt: skip
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, err.decode()[-2000:]
-    peak_mb = usage.ru_maxrss / 1024  # the client process alone (ru_maxrss is in KiB)
+    out, err = proc.stdout, proc.stderr.decode()
+    assert proc.returncode == 0, err[-2000:]
+    peak_mb = int(err.rsplit("peak-kib=", 1)[1]) / 1024  # the client process (KiB -> MiB)
     assert peak_mb < 100, f"peak RSS {peak_mb:.0f} MB for one 50 MB line"
     [result] = json.loads(out)["results"]
     assert result["output_tail"][-1] == "done"
