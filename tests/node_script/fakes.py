@@ -172,8 +172,14 @@ for d in "$@"; do [[ $d == /dev/nvme*n1 ]] || refuse "$d"; members+=" ${d#/dev/}
 printf 'Personalities : [raid0]\nmd0 : active raid0%s\n' "$members" >"$R/proc/mdstat"
 """,
     "blkid": r"""
-[[ "$*" == "-o value -s TYPE -- /dev/md0" ]] || refuse "$@"
-if [[ -f $S/fs_md0 ]]; then cat "$S/fs_md0"; else exit 2; fi
+case "$*" in
+  "-o value -s TYPE -- /dev/md0") if [[ -f $S/fs_md0 ]]; then cat "$S/fs_md0"; else exit 2; fi ;;
+  # The labelled RAID: /dev/md0 once mkfs.xfs ran, or where $S/md_name says it came back.
+  "-L localdisk")
+    [[ -f $S/fs_md0 && $(<"$S/fs_md0") == xfs ]] || exit 2  # only mkfs.xfs -L localdisk labels it
+    cat "$S/md_name" 2>/dev/null || echo /dev/md0 ;;
+  *) refuse "$@" ;;
+esac
 """,
     "mkfs.xfs": r"""
 [[ "$*" == "-f -L localdisk /dev/md0" ]] || refuse "$@"

@@ -292,3 +292,19 @@ def test_a_driver_loaded_without_its_package_is_named_only_for_the_driver(done_c
         f"is not installed (have: none); driver {loaded} is loaded, installed outside the "
         "package manager)"
     ), line
+
+
+def test_local_nvme_remounts_its_raid_after_a_reboot_renamed_it(done_copy):
+    """After a reboot the RAID is md127 (no mdadm.conf names it) and, say, not mounted: the
+    step finds it by its label and mounts it; it never creates a RAID over its drives again."""
+    node = done_copy
+    unmount(node, "/mnt/localdisk")
+    edit(node.root / "proc/mdstat", "md127 : active raid0 nvme0n1[0] nvme1n1[1]\n")
+    edit(node.state / "md_name", "/dev/md127\n")
+    before = len(node.calls())
+    result = node.run("--only", "local_nvme")
+    assert result.rc == 0, result.stderr[-2000:]
+    assert result.by_step()["local_nvme"]["status"] == "changed"
+    calls = node.calls()[before:]
+    assert not any(c.startswith(("mdadm", "mkfs")) for c in calls), calls
+    assert any(c.startswith("mount -t xfs") and " /dev/md127 " in c for c in calls), calls

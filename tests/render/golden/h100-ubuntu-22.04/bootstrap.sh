@@ -1052,13 +1052,20 @@ step::local_nvme::check() {
   GF_REASON="RAID0 of $GF_NVME_COUNT NVMe drives mounted on $GF_NVME_MOUNT"
 }
 
+# A RAID made before a reboot comes back under another name (md127: no mdadm.conf names it):
+# find it by its file system label, never build a second one over its drives.
 step::local_nvme::apply() {
-  if ! gf::md::assembled; then gf::md::create; fi
-  gf::md::mkfs
+  local dev=""
+  dev=$(blkid -L "$GF_NVME_LABEL") || dev=""
+  if [[ -z $dev ]]; then
+    if ! gf::md::assembled; then gf::md::create; fi
+    gf::md::mkfs
+    dev=$GF_MD_DEV
+  fi
   gf::fstab::ensure "$GF_NVME_MOUNT" "$(gf::nvme::fstab_line)"
   if ! gf::mount::is_mounted "$GF_NVME_MOUNT"; then
     mkdir -p -- "$GF_ROOT$GF_NVME_MOUNT"
-    gf::run mount -t xfs -o "$GF_NVME_OPTS" "$GF_MD_DEV" "$GF_ROOT$GF_NVME_MOUNT"
+    gf::run mount -t xfs -o "$GF_NVME_OPTS" "$dev" "$GF_ROOT$GF_NVME_MOUNT"
   fi
 }
 
