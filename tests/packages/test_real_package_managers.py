@@ -255,3 +255,35 @@ def test_driver_image_on_an_image_without_a_driver_says_so(tmp_path, nvidia_mirr
     assert run.returncode == 4
     message = n.statuses(run)["nvidia_driver"]["message"]
     assert "software.driver is 'image' but no NVIDIA driver runs" in message, message
+
+
+# --- the first boot, whole: repository, driver, reboot, resume ----------------------------------
+
+
+@pytest.mark.parametrize("os_name", ("ubuntu-22.04", "oracle-linux-9"))
+def test_first_boot_from_a_bare_image_reaches_every_package_step_after_the_reboot(node, os_name):
+    """No repository, no driver: the run configures the repository, installs the pinned driver
+    set, asks for the reboot and skips what follows; the resumed run after it loads the
+    driver's services and installs NCCL; a third run changes nothing."""
+    n = node(os_name, repo=False)
+    steps = "nvidia_repo,nvidia_driver,nccl"
+    (n.root / "proc/sys/kernel/random").mkdir(parents=True)
+    (n.root / "proc/sys/kernel/random/boot_id").write_text("first-boot\n")
+    first = n.run("--only", steps)
+    assert first.returncode == 6, first.stderr[-3000:]
+    statuses = n.statuses(first)
+    assert statuses["nvidia_repo"]["status"] == "changed"
+    assert "reboot required" in statuses["nvidia_driver"]["message"]
+    assert n.installed("libnccl2" if n.family == "apt" else "libnccl") is None
+
+    (n.root / "proc/sys/kernel/random/boot_id").write_text("second-boot\n")
+    n.load_driver(PIN)
+    resumed = n.run("--only", steps)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    statuses = n.statuses(resumed)
+    assert [statuses[s]["status"] for s in steps.split(",")] == ["ok", "changed", "changed"]
+    for name, want in _pinned(n, "nccl").items():
+        assert _same(n.installed(name), want), name
+
+    third = n.run("--only", steps)
+    assert {n.statuses(third)[s]["status"] for s in steps.split(",")} == {"ok"}
