@@ -158,6 +158,8 @@ class Fleet:
     isolated: bool
     login: LoginUser
     world: Path  # folders the login user reaches: its home, node folders, shared test data
+    # base name -> another account every daemon accepts (an Ubuntu pool's "ubuntu" beside "opc")
+    others: dict[str, LoginUser] = field(default_factory=dict)
     _shim: Path | None = None
     _started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -243,7 +245,8 @@ class Fleet:
         """Terminate exactly the daemons this fleet started, reap them, then remove the
         per-fleet user, its sudoers drop-in and the world folder."""
         self._stop_daemons()
-        _remove_login(self.login)
+        for account in [self.login, *self.others.values()]:
+            _remove_login(account)
         shutil.rmtree(self.world, ignore_errors=True)
 
     def _stop_daemons(self) -> None:
@@ -267,11 +270,13 @@ def start_fleet(
     max_startups: int = 400,
     bastion_log_level: str = "DEBUG2",
     login: str = "opc",
+    other_logins: tuple[str, ...] = (),
 ) -> Fleet:
     """Start a bastion and `nodes` node daemons under folder `root` (created). The bastion
     logs at DEBUG2 by default so tests can count its tunnels (`max_open_tunnels`);
     benchmarks pass "INFO". `login`: base name of the per-fleet unprivileged sudo user
-    ("opc", "ubuntu"), or "self" for the user running the tests."""
+    ("opc", "ubuntu"), or "self" for the user running the tests; `other_logins`: base names of
+    more such users every daemon accepts (`fleet.others[base].name`), with homes of their own."""
     if not sshd_available():
         raise FleetError(f"{SSHD} or ssh-keygen not found (apt-get install openssh-server)")
     if nodes > 250 * 200:
@@ -280,17 +285,19 @@ def start_fleet(
     _ensure_privsep_dir()
     world = Path(tempfile.mkdtemp(prefix="gpufleet-world-"))
     world.chmod(0o711)
+    accounts: list[LoginUser] = []
     try:
-        account = _make_login(login, world)
+        accounts.append(_make_login(login, world))
+        for base in other_logins:
+            accounts.append(_make_login(base, world, home_name=f"home-{base}"))
+        fleet = _start(root, nodes, node_config, max_startups, bastion_log_level, accounts, world)
     except BaseException:
+        for account in accounts:
+            _remove_login(account)
         shutil.rmtree(world, ignore_errors=True)
         raise
-    try:
-        return _start(root, nodes, node_config, max_startups, bastion_log_level, account, world)
-    except BaseException:
-        _remove_login(account)
-        shutil.rmtree(world, ignore_errors=True)
-        raise
+    fleet.others = dict(zip(other_logins, accounts[1:], strict=True))
+    return fleet
 
 
 def _start(
@@ -299,9 +306,10 @@ def _start(
     node_config: str,
     max_startups: int,
     bastion_log_level: str,
-    account: LoginUser,
+    accounts: list[LoginUser],
     world: Path,
 ) -> Fleet:
+    account = accounts[0]
     user = account.name
     user_key = root / "id_ed25519"
     _keygen(user_key)
@@ -323,7 +331,8 @@ def _start(
         for sub in ("", "root", "home"):
             (d.world / sub).mkdir(exist_ok=True)
             _give(d.world / sub, account)
-        allow = f"AllowUsers {user}@{bastion.address}\n" if shim else ""
+        allowed = " ".join(f"{a.name}@{bastion.address}" for a in accounts)
+        allow = f"AllowUsers {allowed}\n" if shim else ""
         d.extra_config = (
             common
             + allow
@@ -523,7 +532,7 @@ def process_group_alive(pgid: int) -> bool:
 # ---- the login user ------------------------------------------------------------------------
 
 
-def _make_login(login: str, world: Path) -> LoginUser:
+def _make_login(login: str, world: Path, *, home_name: str = "home") -> LoginUser:
     if login == "self" or os.geteuid() != 0:
         # Not root: no useradd; the fleet logs in as whoever runs the tests.
         name = getpass.getuser()
@@ -532,7 +541,7 @@ def _make_login(login: str, world: Path) -> LoginUser:
         raise FleetError(f"login base name must be a short lower-case word, got {login!r}")
     _sweep_stale_logins()
     name = f"{login}-{secrets.token_hex(3)}"
-    home = world / "home"
+    home = world / home_name
     (world / "owner.pid").write_text(str(os.getpid()))
     # -p '*': no password can match, yet the account is not "locked" in sshd's eyes ('!').
     _retry_locked(
