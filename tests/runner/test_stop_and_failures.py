@@ -32,11 +32,12 @@ from tests.runner.fleet_helpers import fleet_for, gpufleet_process
 
 pytestmark = pytest.mark.sshd
 
-# A long job that records its process group and its lifetime (start/end lines appended to a
-# per-node journal; the EXIT trap also runs when the group is sent TERM).
+# A long job that records its process group (field 5 of /proc/PID/stat: no procps needed) and
+# its lifetime (start/end lines appended to a per-node journal; the EXIT trap also runs when
+# the group is sent TERM).
 LONG_JOB = (
     'd="$GPUFLEET_NODE_DIR/{token}"; mkdir -p "$d"; '
-    "ps -o pgid= $$ | tr -d ' ' > \"$d/pgid.$$\"; "
+    'read -r _ _ _ _ pgid _ < /proc/$$/stat; echo "$pgid" > "$d/pgid.$$"; '
     'echo "start $$ $EPOCHREALTIME" >> "$d/journal"; '
     "trap 'echo \"end $$ $EPOCHREALTIME\" >> \"$d/journal\"' EXIT; trap 'exit 143' TERM; "
     "sleep {sleep} & wait"
