@@ -22,8 +22,8 @@ Topology (mirrors an OCI cluster: only the bastion is reachable from outside):
   `HOME` is set to a per-node folder too: the login shell then skips the real user's
   `~/.bashrc` (bash sources it for sshd sessions; on a developer box it may run slow or
   lock-taking things such as `pyenv rehash`, which serialised concurrent sessions).
-* The login user mirrors OCI images: an unprivileged user (`opc`, `ubuntu`) with passwordless
-  sudo. Each fleet creates its own user `<base>-<6 hex>` with `useradd` (so concurrent test
+* The login user mirrors OCI images (`tests/fleet_users.py`): an unprivileged user (`opc`,
+  `ubuntu`) with passwordless sudo. Each fleet creates its own user `<base>-<6 hex>` with `useradd` (so concurrent test
   runs never share one), a locked-for-passwords account (`*`, not `!`: sshd refuses keys for
   `!`-locked accounts when PAM is off), home and node folders under a private world folder in
   /tmp (mode 0711: the user can reach only its own folders), and a sudoers drop-in
@@ -46,12 +46,10 @@ of concurrent test runs don't collide.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -62,10 +60,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import fleet_users
+from tests.fleet_users import LoginUser
+
 SSHD = "/usr/sbin/sshd"
-SUDOERS_DIR = Path("/etc/sudoers.d")
-# Variables the node's sessions carry (sshd SetEnv) that scripts under sudo still need.
-_SUDO_KEEP = "GPUFLEET_NODE GPUFLEET_NODE_DIR PATH"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 START_TIMEOUT_S = 20.0
 
@@ -132,22 +130,6 @@ class Daemon:
 
 
 @dataclass
-class LoginUser:
-    """The account every daemon accepts; `created` only for a per-fleet user made here."""
-
-    name: str
-    home: Path
-    created: bool = False
-    sudoers: Path | None = None
-
-    @property
-    def sudo(self) -> bool:
-        """Whether `sudo -n` works for this user without a password."""
-        root_sudo = self.name == "root" and shutil.which("sudo") is not None
-        return self.sudoers is not None or root_sudo
-
-
-@dataclass
 class Fleet:
     root: Path
     user: str
@@ -158,6 +140,8 @@ class Fleet:
     isolated: bool
     login: LoginUser
     world: Path  # folders the login user reaches: its home, node folders, shared test data
+    # base name -> another account every daemon accepts (an Ubuntu pool's "ubuntu" beside "opc")
+    others: dict[str, LoginUser] = field(default_factory=dict)
     _shim: Path | None = None
     _started: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -183,13 +167,13 @@ class Fleet:
         """A new folder that every node's sessions can read and write (test data, fakes)."""
         path = self.world / "shared" / name
         path.mkdir(parents=True)
-        _give(path, self.login)
+        fleet_users.give(path, self.login)
         return path
 
     def give(self, *paths: Path) -> None:
         """Hand files written by the test (as root) under the world folder to the login user."""
         for path in paths:
-            _give(path, self.login, recursive=True)
+            fleet_users.give(path, self.login, recursive=True)
 
     def write_inventory(
         self,
@@ -243,7 +227,8 @@ class Fleet:
         """Terminate exactly the daemons this fleet started, reap them, then remove the
         per-fleet user, its sudoers drop-in and the world folder."""
         self._stop_daemons()
-        _remove_login(self.login)
+        for account in [self.login, *self.others.values()]:
+            fleet_users.remove_login(account)
         shutil.rmtree(self.world, ignore_errors=True)
 
     def _stop_daemons(self) -> None:
@@ -267,11 +252,13 @@ def start_fleet(
     max_startups: int = 400,
     bastion_log_level: str = "DEBUG2",
     login: str = "opc",
+    other_logins: tuple[str, ...] = (),
 ) -> Fleet:
     """Start a bastion and `nodes` node daemons under folder `root` (created). The bastion
     logs at DEBUG2 by default so tests can count its tunnels (`max_open_tunnels`);
     benchmarks pass "INFO". `login`: base name of the per-fleet unprivileged sudo user
-    ("opc", "ubuntu"), or "self" for the user running the tests."""
+    ("opc", "ubuntu"), or "self" for the user running the tests; `other_logins`: base names of
+    more such users every daemon accepts (`fleet.others[base].name`), with homes of their own."""
     if not sshd_available():
         raise FleetError(f"{SSHD} or ssh-keygen not found (apt-get install openssh-server)")
     if nodes > 250 * 200:
@@ -280,17 +267,19 @@ def start_fleet(
     _ensure_privsep_dir()
     world = Path(tempfile.mkdtemp(prefix="gpufleet-world-"))
     world.chmod(0o711)
+    accounts: list[LoginUser] = []
     try:
-        account = _make_login(login, world)
+        accounts.append(fleet_users.make_login(login, world))
+        for base in other_logins:
+            accounts.append(fleet_users.make_login(base, world, home_name=f"home-{base}"))
+        fleet = _start(root, nodes, node_config, max_startups, bastion_log_level, accounts, world)
     except BaseException:
+        for account in accounts:
+            fleet_users.remove_login(account)
         shutil.rmtree(world, ignore_errors=True)
         raise
-    try:
-        return _start(root, nodes, node_config, max_startups, bastion_log_level, account, world)
-    except BaseException:
-        _remove_login(account)
-        shutil.rmtree(world, ignore_errors=True)
-        raise
+    fleet.others = dict(zip(other_logins, accounts[1:], strict=True))
+    return fleet
 
 
 def _start(
@@ -299,9 +288,10 @@ def _start(
     node_config: str,
     max_startups: int,
     bastion_log_level: str,
-    account: LoginUser,
+    accounts: list[LoginUser],
     world: Path,
 ) -> Fleet:
+    account = accounts[0]
     user = account.name
     user_key = root / "id_ed25519"
     _keygen(user_key)
@@ -322,8 +312,9 @@ def _start(
         d.world = world / d.name
         for sub in ("", "root", "home"):
             (d.world / sub).mkdir(exist_ok=True)
-            _give(d.world / sub, account)
-        allow = f"AllowUsers {user}@{bastion.address}\n" if shim else ""
+            fleet_users.give(d.world / sub, account)
+        allowed = " ".join(f"{a.name}@{bastion.address}" for a in accounts)
+        allow = f"AllowUsers {allowed}\n" if shim else ""
         d.extra_config = (
             common
             + allow
@@ -518,148 +509,3 @@ def process_group_alive(pgid: int) -> bool:
         if fields is not None and int(fields[4]) == pgid and fields[2] != "Z":
             return True
     return False
-
-
-# ---- the login user ------------------------------------------------------------------------
-
-
-def _make_login(login: str, world: Path) -> LoginUser:
-    if login == "self" or os.geteuid() != 0:
-        # Not root: no useradd; the fleet logs in as whoever runs the tests.
-        name = getpass.getuser()
-        return LoginUser(name, Path(os.path.expanduser("~")))
-    if not re.fullmatch(r"[a-z][a-z0-9]{0,15}", login):
-        raise FleetError(f"login base name must be a short lower-case word, got {login!r}")
-    _sweep_stale_logins()
-    name = f"{login}-{secrets.token_hex(3)}"
-    home = world / "home"
-    (world / "owner.pid").write_text(str(os.getpid()))
-    # -p '*': no password can match, yet the account is not "locked" in sshd's eyes ('!').
-    _retry_locked(
-        ["useradd", "--no-create-home", "--home-dir", str(home), "--shell", "/bin/bash",
-         "--user-group", "--password", "*", name]
-    )  # fmt: skip
-    account = LoginUser(name, home, created=True)
-    home.mkdir()
-    _give(home, account)
-    if shutil.which("sudo") is not None and shutil.which("visudo") is not None:
-        account.sudoers = _write_sudoers(name)
-    return account
-
-
-def _write_sudoers(name: str) -> Path:
-    final = SUDOERS_DIR / f"gpufleet-test-{name}"
-    text = (
-        f"# gpufleet test fleet user, removed when its fleet stops\n"
-        f'Defaults:{name} env_keep += "{_SUDO_KEEP}", !secure_path\n'
-        f"{name} ALL=(ALL) NOPASSWD: ALL\n"
-    )
-    # A name with a dot is ignored by sudo's @includedir: write there, check, then rename.
-    tmp = SUDOERS_DIR / f".gpufleet-test-{name}.tmp"
-    tmp.write_text(text)
-    tmp.chmod(0o440)
-    check = subprocess.run(["visudo", "-cqf", str(tmp)], capture_output=True, text=True)
-    if check.returncode != 0:
-        tmp.unlink()
-        raise FleetError(f"sudoers drop-in refused by visudo: {check.stderr or check.stdout}")
-    tmp.rename(final)
-    return final
-
-
-def _sweep_stale_logins() -> None:
-    """Remove the users (and drop-ins, world folders) of fleets whose test process died without
-    stopping them (SIGKILL). A fleet whose owner still runs, or whose owner is unknown, is left."""
-    import pwd
-
-    for drop_in in SUDOERS_DIR.glob("gpufleet-test-*"):
-        name = drop_in.name.removeprefix("gpufleet-test-")
-        try:
-            world = Path(pwd.getpwnam(name).pw_dir).parent
-            owner = int((world / "owner.pid").read_text())
-        except (KeyError, OSError, ValueError):
-            continue
-        try:
-            os.kill(owner, 0)
-            continue  # alive (or a reused PID: then the sweep waits for a later run)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue
-        _stop_orphan_daemons(world / "daemons")
-        _remove_login(LoginUser(name, world / "home", created=True, sudoers=drop_in))
-        shutil.rmtree(world, ignore_errors=True)
-
-
-def _stop_orphan_daemons(listing: Path) -> None:
-    """SIGTERM the sshd daemons a dead fleet started, by PID, each only while its command line
-    still names that fleet's config (a PID may have been reused since)."""
-    try:
-        lines = listing.read_text().splitlines()
-    except OSError:
-        return
-    for line in lines:
-        pid, _, config = line.partition(" ")
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-            if config and config in command:
-                os.kill(int(pid), signal.SIGTERM)
-        except (OSError, ValueError):
-            pass
-
-
-def _remove_login(account: LoginUser) -> None:
-    if account.sudoers is not None:
-        account.sudoers.unlink(missing_ok=True)
-        account.sudoers = None
-    if not account.created:
-        return
-    _end_processes_of(account.name)
-    _retry_locked(["userdel", account.name], missing_ok=True)
-    account.created = False
-
-
-def _end_processes_of(name: str) -> None:
-    """Kill, by PID, what the per-fleet user still runs (a test's leftovers): only this fleet
-    ever logs in as it."""
-    import pwd
-
-    try:
-        uid = pwd.getpwnam(name).pw_uid
-    except KeyError:
-        return
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        left = []
-        for proc in Path("/proc").iterdir():
-            try:
-                if proc.name.isdigit() and proc.stat().st_uid == uid:
-                    left.append(int(proc.name))
-                    os.kill(int(proc.name), signal.SIGKILL)
-            except OSError:
-                pass
-        if not left:
-            return
-        time.sleep(0.05)
-
-
-def _retry_locked(cmd: list[str], *, missing_ok: bool = False) -> None:
-    # useradd/userdel lock /etc/passwd; concurrent test runs may hold it for a moment.
-    for attempt in range(50):
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode == 0:
-            return
-        if missing_ok and done.returncode == 6:  # userdel: user does not exist
-            return
-        busy = ("lock", "currently used by process")
-        if not any(b in (done.stderr or "").lower() for b in busy) or attempt == 49:
-            raise FleetError(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
-        time.sleep(0.1 + random.random() * 0.2)
-
-
-def _give(path: Path, account: LoginUser, *, recursive: bool = False) -> None:
-    if not account.created:
-        return
-    shutil.chown(path, account.name, account.name)
-    if recursive and path.is_dir():
-        for child in path.rglob("*"):
-            shutil.chown(child, account.name, account.name)

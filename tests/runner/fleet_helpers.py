@@ -83,11 +83,14 @@ def by_node(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["node"]: r for r in doc["results"]}
 
 
-def fleet_for(factory: pytest.TempPathFactory, name: str, nodes: int) -> Iterator[sshfleet.Fleet]:
-    """Body of a fleet fixture: skip without sshd, start `nodes` nodes, stop them after."""
+def fleet_for(
+    factory: pytest.TempPathFactory, name: str, nodes: int, **options: Any
+) -> Iterator[sshfleet.Fleet]:
+    """Body of a fleet fixture: skip without sshd, start `nodes` nodes (`options` go to
+    `start_fleet`), stop them after."""
     if not sshfleet.sshd_available():
         pytest.skip("OpenSSH server not installed (apt-get install openssh-server)")
-    running = sshfleet.start_fleet(factory.mktemp(name), nodes)
+    running = sshfleet.start_fleet(factory.mktemp(name), nodes, **options)
     try:
         yield running
     finally:

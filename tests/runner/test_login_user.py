@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 import pwd
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bootstrap.inventory import from_stack_output
 from tests import sshfleet
-from tests.runner.fleet_helpers import gpufleet
+from tests.runner.fleet_helpers import fleet_for, gpufleet
 
 pytestmark = pytest.mark.sshd
 
@@ -49,3 +51,52 @@ def test_without_sudo_nothing_is_elevated(fleet: sshfleet.Fleet, tmp_path: Path)
     results = _run(fleet, tmp_path, "--", "id -u; id -u")
     uid = str(os.geteuid() if fleet.user == "root" else pwd.getpwnam(fleet.user).pw_uid)
     assert all(r["output_tail"] == [uid, uid] for r in results.values())
+
+
+@pytest.fixture(scope="module")
+def two_image_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sshfleet.Fleet]:
+    if os.geteuid() != 0:
+        pytest.skip("creating login users needs root")
+    yield from fleet_for(tmp_path_factory, "two-images", 3, other_logins=("ubuntu",))
+
+
+def test_each_pool_logs_in_as_its_images_user(
+    two_image_fleet: sshfleet.Fleet, tmp_path: Path
+) -> None:
+    fleet = two_image_fleet
+    ubuntu = fleet.others["ubuntu"].name
+    # what the Pulumi program exports: an Oracle Linux pool (opc) and an Ubuntu pool
+    outputs = {
+        "bastion_public_ip": fleet.bastion.address,
+        "ssh_user": fleet.user,
+        "pools": {
+            "ol": {"shape": "BM.GPU.H100.8", "ssh_user": fleet.user, "nodes": [
+                {"name": "node-0000", "private_ip": fleet.nodes[0].address}]},
+            "ub": {"shape": "BM.GPU.H100.8", "ssh_user": ubuntu, "nodes": [
+                {"name": d.name, "private_ip": d.address} for d in fleet.nodes[1:]]},
+        },
+    }  # fmt: skip
+    source = tmp_path / "outputs.json"
+    source.write_text(json.dumps(outputs))
+    doc = from_stack_output(
+        source, identity_file=str(fleet.user_key), known_hosts=str(fleet.known_hosts)
+    )
+    # loopback daemons listen on their own ports, where a real cloud uses 22 everywhere
+    doc["ssh"]["bastion"]["port"] = fleet.bastion.port
+    for node in doc["nodes"]:
+        node["port"] = fleet.node(node["name"]).port
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps(doc))
+
+    result = gpufleet(
+        "run", "--inventory", str(inventory), "--logs", str(tmp_path / "logs"), "--json",
+        "--sudo", "--", 'echo "$SUDO_USER"; id -u',
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    tails = {r["node"]: r["output_tail"] for r in json.loads(result.stdout)["results"]}
+    assert tails == {
+        "node-0000": [fleet.user, "0"],
+        "node-0001": [ubuntu, "0"],
+        "node-0002": [ubuntu, "0"],
+    }

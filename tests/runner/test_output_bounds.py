@@ -85,10 +85,11 @@ def test_a_50_mb_line_costs_no_more_than_100_mb(fleet: sshfleet.Fleet, tmp_path:
     peak_mb = int(err.rsplit("peak-kib=", 1)[1]) / 1024  # the client process (KiB -> MiB)
     assert peak_mb < 100, f"peak RSS {peak_mb:.0f} MB for one 50 MB line"
     [result] = json.loads(out)["results"]
-    assert result["output_tail"][-1] == "done"
+    tail = [line[-80:] for line in result["output_tail"]]  # enough to see what went wrong
+    assert result["output_tail"][-1] == "done", (tail, result["error_message"])
     assert result["output_tail"][0].endswith(
         f"[gpufleet: line cut, {size - TAIL_LINE_CHARS} more bytes]"
-    )
+    ), tail
     run = only_run(logs)
     assert (run / "node-0000.log").stat().st_size < 100_000
     assert (run / "results.json").stat().st_size < 20_000
