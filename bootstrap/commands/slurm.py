@@ -3,6 +3,8 @@
     gpufleet slurm render --stack-config FILE [--inventory FILE] [--facts-dir DIR]
                           [--quarantine-file FILE] --out DIR
     gpufleet slurm sync-drains --inventory FILE --controller ADDRESS [runner options]
+    gpufleet slurm push-secrets --inventory FILE --munge-key FILE [--controller ADDRESS ...]
+                                [--stack-config FILE --db-password-file FILE] [runner options]
 
 Writes slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf into DIR. Without an
 inventory, node names are the stack's ``<pool>-0001`` names and topology.conf has one switch per
@@ -15,6 +17,10 @@ not enabled, inventory, missing facts).
 the controller that drains each quarantined node (reason ``gpufleet-quarantine``) and resumes
 the released ones; drains by operators and the health program are left alone
 (`bootstrap.slurm.drains`). Run it after `gpufleet health` or `gpufleet quarantine`.
+
+``push-secrets`` installs the munge key on every node and controller, and on the controllers
+slurmdbd.conf with its StoragePass, as scripts through the runner (`bootstrap.slurm.secrets`):
+never in user data, metadata, a command line or the run's results.
 """
 
 from __future__ import annotations
@@ -146,4 +152,89 @@ def sync_drains(
               "quarantined": sorted(held)}  # fmt: skip
     code = execute(opts, replace(inventory, nodes=(ctl,)), lambda node: ScriptJob(script),
                    kind="slurm-sync-drains", sudo="sudo -n", params=params)  # fmt: skip
+    raise click.exceptions.Exit(code)
+
+
+@command.command(name="push-secrets")
+@fleet_options
+@click.option(
+    "--munge-key",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The cluster's munge key file (mode 0400 or 0600, 32 bytes or more).",
+)
+@click.option(
+    "--controller",
+    multiple=True,
+    help="A Slurm controller's private address; the key goes there too.",
+)
+@click.option(
+    "--stack-config",
+    "stack_config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --db-password-file: slurmdbd.conf is rendered from this stack.",
+)
+@click.option(
+    "--db-password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The slurm DB user's password (one line): slurmdbd.conf on the controllers.",
+)
+def push_secrets(
+    munge_key: Path, controller: tuple[str, ...], stack_config: Path | None,
+    db_password_file: Path | None, **options: Any,
+) -> None:  # fmt: skip
+    """Install the munge key on nodes and controllers (and slurmdbd.conf with its password)."""
+    from bootstrap.inventory.model import Node
+    from bootstrap.runner.command_line import execute, load_selection
+    from bootstrap.runner.jobs import ScriptJob
+    from bootstrap.slurm.secrets import (
+        MUNGE_KEY_MAX,
+        MUNGE_KEY_MIN,
+        MUNGE_KEY_PATH,
+        SecretFileError,
+        dbd_conf_with_password,
+        read_secret,
+        secret_script,
+    )
+
+    opts = FleetOptions(**options)
+    inventory = load_selection(opts, None)
+    if db_password_file is not None and (not controller or stack_config is None):
+        bad_input("--db-password-file needs --controller and --stack-config (slurmdbd.conf is "
+                  "rendered from the stack and written on the controllers)")  # fmt: skip
+    try:
+        key = read_secret(munge_key, "munge key", min_len=MUNGE_KEY_MIN, max_len=MUNGE_KEY_MAX)
+        password = read_secret(db_password_file, "DB password") if db_password_file else None
+    except SecretFileError as exc:
+        bad_input(str(exc))
+    munge = (MUNGE_KEY_PATH, key, "munge:munge", "0400")
+    key_script = secret_script(munge).encode()
+    scripts = {n.name: key_script for n in inventory.nodes}
+    first = inventory.nodes[0]
+    ctl_nodes = tuple(
+        Node(name=f"slurm-controller-{i}", host=addr, port=22, user=first.user,
+             pool="slurm-controller", shape="")
+        for i, addr in enumerate(controller)
+    )  # fmt: skip
+    ctl_script = key_script
+    if password is not None:
+        from bootstrap.slurm import render_slurm
+        from infra.config import load_stack_file
+
+        assert stack_config is not None
+        with config_errors():
+            config = load_stack_file(stack_config)
+        try:
+            dbd = dbd_conf_with_password(render_slurm(config)["slurmdbd.conf"], password)
+        except SecretFileError as exc:
+            bad_input(f"{db_password_file}: {exc}")
+        dbd_conf = ("/etc/slurm/slurmdbd.conf", dbd, "slurm:slurm", "0600")
+        ctl_script = secret_script(munge, dbd_conf).encode()
+    scripts.update({n.name: ctl_script for n in ctl_nodes})
+    # Only names and addresses are recorded in the run's results, never a secret.
+    params = {"inventory": str(opts.inventory_path.resolve()), "controllers": list(controller),
+              "db_password": password is not None}  # fmt: skip
+    code = execute(opts, replace(inventory, nodes=inventory.nodes + ctl_nodes),
+                   lambda node: ScriptJob(scripts[node.name]), kind="slurm-push-secrets",
+                   sudo="sudo -n", params=params)  # fmt: skip
     raise click.exceptions.Exit(code)
