@@ -89,30 +89,34 @@ NCCL_CUDA_BUILD: dict[str, tuple[str, str]] = {
 }
 
 # Every row was read in the "Release Compatibility Matrix" of pytorch/pytorch RELEASE.md, in a
-# stored copy of that file (search index file id 66643764700; the pytorch/pytorch snapshot is too
-# large to fetch here and the index's own pytorch/pytorch copy @ aa6104e2 stops at 2.3). The
-# comment on each row names the second source it was checked against. 2.10 and later appear only
-# in that one copy and are left out until read in a second source.
+# stored copy of that file: a translated mirror that keeps the matrix in English (search index
+# file id 66643764700). The pytorch/pytorch snapshot is too large to fetch here and the index's
+# own pytorch/pytorch copy (@ aa6104e2) stops at 2.3. The comment on each row names the second
+# source it was checked against ("previous-versions" = pytorch.org/get-started/previous-versions,
+# the wheel install commands per release). 2.10 and later appear only in that one copy and are
+# left out until read in a second source.
 _MATRIX = "pytorch/pytorch RELEASE.md, Release Compatibility Matrix, row {v}: CUDA {b}"
-_PREVIOUS = "pytorch.org/get-started/previous-versions"
 TORCH_CUDA_BUILDS: dict[str, tuple[tuple[str, ...], str]] = {
     v: (b, _MATRIX.format(v=v, b=", ".join(b)))
     for v, b in (
-        # monobase (replicate) torch_specs_dict, a public copy of the same matrix (search
+        # monobase (replicate) torch_specs_dict, another copy of the same matrix (search
         # index file id 23181920076): '2.4': ['11.8', '12.1', '12.4']
         ("2.4", ("11.8", "12.1", "12.4")),
-        # monobase '2.5': ['11.8', '12.1', '12.4']; _PREVIOUS v2.5.1 (conda, same CUDA list)
+        # monobase '2.5': ['11.8', '12.1', '12.4']; previous-versions v2.5.1 lists the same
+        # three CUDA versions (its conda commands)
         ("2.5", ("11.8", "12.1", "12.4")),
-        # _PREVIOUS v2.6.0 wheel index URLs cu118, cu124, cu126 (pytorch/pytorch.github.io
-        # commit e08a598e "[release 2.7] Update Previous Versions page")
+        # previous-versions v2.6.0: wheel index URLs whl/cu118, whl/cu124, whl/cu126
+        # (added in pytorch/pytorch.github.io commit e08a598e, "[release 2.7] Update Previous
+        # Versions page")
         ("2.6", ("11.8", "12.4", "12.6")),
-        # moi90/pytorch_compute_capabilities table.md: pytorch-2.7.0 cuda11.8/12.6/12.8 builds;
-        # nixpkgs torchvision binary-hashes.nix: 0.22.x (torch 2.7) wheels from whl/cu128
+        # moi90/pytorch_compute_capabilities table.md: pytorch-2.7.0 builds for cuda 11.8,
+        # 12.6 and 12.8; nixpkgs torchvision binary-hashes.nix: 0.22.x (torch 2.7) from whl/cu128
         ("2.7", ("11.8", "12.6", "12.8")),
-        # download.pytorch.org/whl/cu129/torch-2.8.0%2Bcu129 (huggingface ford442/ChronoEdit
-        # torch.sh); nixpkgs torchvision 0.23.0 (torch 2.8) wheels from whl/cu128
+        # a public install of download.pytorch.org/whl/cu129/torch-2.8.0%2Bcu129 (huggingface
+        # ford442/ChronoEdit torch.sh); nixpkgs torchvision 0.23.0 (torch 2.8) from whl/cu128.
+        # cu126 is from the matrix alone.
         ("2.8", ("12.6", "12.8", "12.9")),
-        # _PREVIOUS v2.9.0 and v2.9.1 wheel index URLs cu126, cu128, cu130
+        # previous-versions v2.9.0 and v2.9.1: wheel index URLs whl/cu126, whl/cu128, whl/cu130
         ("2.9", ("12.6", "12.8", "13.0")),
     )
 }
