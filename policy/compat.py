@@ -14,6 +14,11 @@ A combination outside this matrix is reported, never guessed: add the entry with
   NV_LIBNCCL_PACKAGE_VERSION). NCCL links the CUDA runtime statically, so a build for CUDA X.Y
   runs on any driver that supports X.Y: the build's major must equal the configured CUDA major
   and its minor must not exceed it.
+- TORCH_CUDA_BUILDS: the CUDA builds PyTorch publishes wheels for (download.pytorch.org/whl/cuXYZ)
+  per torch minor release, from the "Release Compatibility Matrix" in pytorch/pytorch RELEASE.md
+  (Stable and Experimental CUDA columns; both are published wheel indexes), each row checked
+  against a second source named beside it. A wheel bundles its CUDA runtime, so a build for
+  CUDA X.Y runs where the driver supports X.Y: same major as software.cuda, minor not above it.
 """
 
 from __future__ import annotations
@@ -83,12 +88,46 @@ NCCL_CUDA_BUILD: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Every row was read in the "Release Compatibility Matrix" of pytorch/pytorch RELEASE.md, in a
+# stored copy of that file: a translated mirror that keeps the matrix in English (search index
+# file id 66643764700). The pytorch/pytorch snapshot is too large to fetch here and the index's
+# own pytorch/pytorch copy (@ aa6104e2) stops at 2.3. The comment on each row names the second
+# source it was checked against ("previous-versions" = pytorch.org/get-started/previous-versions,
+# the wheel install commands per release). 2.10 and later appear only in that one copy and are
+# left out until read in a second source.
+_MATRIX = "pytorch/pytorch RELEASE.md, Release Compatibility Matrix, row {v}: CUDA {b}"
+TORCH_CUDA_BUILDS: dict[str, tuple[tuple[str, ...], str]] = {
+    v: (b, _MATRIX.format(v=v, b=", ".join(b)))
+    for v, b in (
+        # monobase (replicate) torch_specs_dict, another copy of the same matrix (search
+        # index file id 23181920076): '2.4': ['11.8', '12.1', '12.4']
+        ("2.4", ("11.8", "12.1", "12.4")),
+        # monobase '2.5': ['11.8', '12.1', '12.4']; previous-versions v2.5.1 lists the same
+        # three CUDA versions (its conda commands)
+        ("2.5", ("11.8", "12.1", "12.4")),
+        # previous-versions v2.6.0: wheel index URLs whl/cu118, whl/cu124, whl/cu126
+        # (added in pytorch/pytorch.github.io commit e08a598e, "[release 2.7] Update Previous
+        # Versions page")
+        ("2.6", ("11.8", "12.4", "12.6")),
+        # moi90/pytorch_compute_capabilities table.md: pytorch-2.7.0 builds for cuda 11.8,
+        # 12.6 and 12.8; nixpkgs torchvision binary-hashes.nix: 0.22.x (torch 2.7) from whl/cu128
+        ("2.7", ("11.8", "12.6", "12.8")),
+        # a public install of download.pytorch.org/whl/cu129/torch-2.8.0%2Bcu129 (huggingface
+        # ford442/ChronoEdit torch.sh); nixpkgs torchvision 0.23.0 (torch 2.8) from whl/cu128.
+        # cu126 is from the matrix alone.
+        ("2.8", ("12.6", "12.8", "12.9")),
+        # previous-versions v2.9.0 and v2.9.1: wheel index URLs whl/cu126, whl/cu128, whl/cu130
+        ("2.9", ("12.6", "12.8", "13.0")),
+    )
+}
+
 
 @dataclass(frozen=True)
 class Software:
     driver: str
     cuda: str
     nccl: str
+    torch: str | None = None  # software.training.torch for a venv; None: the image brings its own
 
 
 def _nums(text: str) -> tuple[int, ...]:
@@ -98,6 +137,53 @@ def _nums(text: str) -> tuple[int, ...]:
 def _minor(cuda: str) -> str:
     parts = cuda.split(".")
     return ".".join(parts[:2])
+
+
+def _runs_on(build: str, cuda: str) -> bool:
+    b_major, b_minor = _nums(build)[:2]
+    c_major, c_minor = _nums(cuda)[:2]
+    return b_major == c_major and b_minor <= c_minor
+
+
+def torch_build(torch: str, cuda: str) -> str | None:
+    """The newest CUDA build of `torch` that `cuda` runs, as a wheel tag like 'cu128'; None if none.
+
+    >>> torch_build("2.7.1", "12.9")
+    'cu128'
+    """
+    entry = TORCH_CUDA_BUILDS.get(_minor(torch))
+    fits = [b for b in entry[0] if _runs_on(b, cuda)] if entry else []
+    best = max(fits, key=_nums, default=None)
+    return None if best is None else "cu" + best.replace(".", "")
+
+
+def torch_problems(torch: str, cuda: str) -> list[str]:
+    """Why PyTorch `torch` has no wheel for CUDA `cuda` (empty if it has one)."""
+    entry = TORCH_CUDA_BUILDS.get(_minor(torch))
+    fits = sorted(
+        (
+            v
+            for v, (builds, _) in TORCH_CUDA_BUILDS.items()
+            if any(_runs_on(b, cuda) for b in builds)
+        ),
+        key=_nums,
+    )
+    allowed = f"{', '.join(f'{v}.x' for v in fits)}" if fits else "none listed"
+    if entry is None:
+        return [
+            f"software.training.torch = {torch!r}: PyTorch {_minor(torch)} is not in the "
+            f"known torch/CUDA matrix (known: {', '.join(TORCH_CUDA_BUILDS)}); releases with a "
+            f"wheel for CUDA {cuda}: {allowed}; fix: pick one of those, or add the row with "
+            "its source to TORCH_CUDA_BUILDS in policy/compat.py"
+        ]
+    if torch_build(torch, cuda) is None:
+        return [
+            f"software.training.torch = {torch!r}: PyTorch {_minor(torch)} publishes wheels "
+            f"only for CUDA {', '.join(entry[0])} ({entry[1]}), none of which "
+            f"software.cuda {cuda} runs (same major, minor <= {_minor(cuda)}); releases with "
+            f"a wheel for CUDA {cuda}: {allowed}; fix: pick one of those or change software.cuda"
+        ]
+    return []
 
 
 def problems(sw: Software) -> list[str]:
@@ -134,4 +220,6 @@ def problems(sw: Software) -> list[str]:
                 f"CUDA {cuda} cannot run; pick an NCCL built for CUDA {c_major}.x "
                 f"<= {cuda}"
             )
+    if sw.torch is not None:
+        out += torch_problems(sw.torch, sw.cuda)
     return out

@@ -11,7 +11,10 @@ keys it reads, and `python -m policy.config Pulumi.<stack>.yaml` writes the file
     {"ssh-only-to-bastion": {"admin_cidrs": ["203.0.113.0/24"], "vcn_cidr": "10.0.0.0/16"},
      "boot-volume-minimum": {"minBootVolumeGb": 50},
      "gpu-pools-protected": {"protectPools": true},
-     "software-compatible": {"driver": "570.172.08", "cuda": "12.8", "nccl": "2.26.2-1"}}
+     "software-compatible": {"driver": "570.172.08", "cuda": "12.8", "nccl": "2.26.2-1",
+                             "torch": "2.7.1"}}
+
+`torch` is there only for a `training.kind: venv` stack (a container brings its own torch).
 """
 
 from __future__ import annotations
@@ -33,8 +36,12 @@ PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "boot-volume-minimum": {"minBootVolumeGb": {"type": "integer", "minimum": 50}},
     "gpu-pools-protected": {"protectPools": {"type": "boolean"}},
-    "software-compatible": {"driver": _TEXT, "cuda": _TEXT, "nccl": _TEXT},
+    "software-compatible": {"driver": _TEXT, "cuda": _TEXT, "nccl": _TEXT, "torch": _TEXT},
 }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def settings(config: Mapping[str, Any] | None) -> Settings:
@@ -46,7 +53,11 @@ def settings(config: Mapping[str, Any] | None) -> Settings:
         vcn_cidr=config.get("vcn_cidr"),
         min_boot_volume_gb=int(config.get("minBootVolumeGb") or MIN_BOOT_VOLUME_GB),
         protect_pools=bool(config.get("protectPools", True)),
-        software=compat.Software(*map(str, versions)) if all(versions) else None,
+        software=(
+            compat.Software(*map(str, versions), torch=_text(config.get("torch")))
+            if all(versions)
+            else None
+        ),
     )
 
 
@@ -62,6 +73,8 @@ def pack_config(s: Settings) -> dict[str, dict[str, Any]]:
     if s.software is not None:
         sw = s.software
         out["software-compatible"] = {"driver": sw.driver, "cuda": sw.cuda, "nccl": sw.nccl}
+        if sw.torch is not None:
+            out["software-compatible"]["torch"] = sw.torch
     return out
 
 

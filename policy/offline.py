@@ -28,6 +28,18 @@ class Violation:
         return f"[{level}] {self.policy}: {self.resource}: {self.message}"
 
 
+def _venv_torch(pick: Any) -> str | None:
+    """software.training.torch when torch is pip-installed (kind venv, the default); a
+    container image brings its own torch, so there is nothing to check."""
+    tr = pick("training")
+    if tr is None:
+        return None
+    get = tr.get if isinstance(tr, Mapping) else (lambda k: getattr(tr, k, None))
+    if (get("kind") or "venv") != "venv" or not get("torch"):
+        return None
+    return str(get("torch"))
+
+
 def settings_from(config: Any, manifest: Mapping[str, Any] | None = None) -> Settings:
     """Settings from a StackConfig, a mapping of the same keys, or None (defaults)."""
     if config is None:
@@ -41,7 +53,9 @@ def settings_from(config: Any, manifest: Mapping[str, Any] | None = None) -> Set
     if sw is not None:
         pick = sw.get if isinstance(sw, Mapping) else (lambda k: getattr(sw, k, None))
         if all(pick(k) for k in ("driver", "cuda", "nccl")):
-            software = compat.Software(str(pick("driver")), str(pick("cuda")), str(pick("nccl")))
+            software = compat.Software(
+                str(pick("driver")), str(pick("cuda")), str(pick("nccl")), _venv_torch(pick)
+            )
     names = {}
     for res in (manifest or {}).get("resources", []) if manifest else []:
         if isinstance(res, Mapping) and isinstance(res.get("name"), str):

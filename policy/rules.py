@@ -266,7 +266,7 @@ def bucket_not_public(
 
 
 def software_compatible(settings: Settings) -> list[str]:
-    """Stack-level: the configured driver / CUDA / NCCL in the known-compatible matrix."""
+    """Stack-level: the configured driver / CUDA / NCCL / torch in the known-compatible matrix."""
     return [] if settings.software is None else compat.problems(settings.software)
 
 
@@ -302,6 +302,6 @@ POLICIES: tuple[Policy, ...] = (
 )
 SOFTWARE_POLICY = Policy(
     "software-compatible",
-    "Driver, CUDA and NCCL versions are in the known-compatible matrix.",
+    "Driver, CUDA, NCCL and (venv) torch versions are in the known-compatible matrix.",
     lambda *_: iter(()),
 )

@@ -3,7 +3,7 @@
 Three gates, in the order a real preview meets them: the Pulumi CLI's config gate (Pulumi.yaml
 declarations: required keys, types; infra/engine_rules), the program's own validation (the typed
 model, every problem at once), then everything `gpufleet plan` checks on the declared resources
-(the same policy rules, driver/CUDA/NCCL compatibility included).
+(the same policy rules, driver/CUDA/NCCL/torch compatibility included).
 """
 
 from __future__ import annotations

@@ -126,6 +126,44 @@ def test_validate_runs_what_plan_runs(write_stack) -> None:  # type: ignore[no-u
     assert "policy: [mandatory] software-compatible" in validate.output
 
 
+@pytest.mark.parametrize("path", STACKS, ids=stack_id)
+def test_every_shipped_stack_validates(path: Path) -> None:
+    """Every shipped stack passes every check, torch against CUDA included."""
+    result = CliRunner().invoke(cli, ["validate", "--stack-config", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_and_plan_check_torch_against_cuda(write_stack) -> None:  # type: ignore[no-untyped-def]
+    """A venv torch with no wheel for the CUDA: the program refuses to render its bootstrap, so
+    plan and validate stop with exit 2 and the policy's message (policy/compat.py)."""
+    software = yaml.safe_load((ROOT / "Pulumi.example.yaml").read_text())["config"]
+    sw = software["gpufleet:software"]
+    # CUDA 12.4 with its NCCL build: driver and NCCL fit; torch 2.8 has no 12.x <= 12.4 wheel
+    cuda_124 = {**sw, "cuda": "12.4", "nccl": "2.21.5-1"}
+    path = write_stack({"gpufleet:software": {**cuda_124, "training": {"torch": "2.8.0"}}})
+    plan = CliRunner().invoke(cli, ["plan", "--stack-config", str(path)])
+    validate = CliRunner().invoke(cli, ["validate", "--stack-config", str(path)])
+    assert plan.exit_code == validate.exit_code == 2
+    assert "Traceback" not in validate.output
+    assert plan.output.endswith(validate.output.split("\n", 1)[1])  # the same problem listed
+    assert "pool 'h100': software.training.torch = '2.8.0': PyTorch 2.8 publishes wheels " in (
+        validate.output
+    )
+    assert "only for CUDA 12.6, 12.8, 12.9" in validate.output
+    assert "releases with a wheel for CUDA 12.4: 2.4.x, 2.5.x, 2.6.x" in validate.output
+    assert "fix: pick one of those or change software.cuda" in validate.output
+    # a release missing from the table is reported, never guessed
+    path = write_stack({"gpufleet:software": {**sw, "training": {"torch": "2.3.1"}}})
+    validate = CliRunner().invoke(cli, ["validate", "--stack-config", str(path)])
+    assert validate.exit_code == 2
+    assert "PyTorch 2.3 is not in the known torch/CUDA matrix" in validate.output
+    # the same torch in a container image is the image's business
+    image = {"kind": "container", "torch": "2.8.0", "image": "nvcr.io/nvidia/pytorch:24.12-py3"}
+    path = write_stack({"gpufleet:software": {**cuda_124, "training": image}})
+    validate = CliRunner().invoke(cli, ["validate", "--stack-config", str(path)])
+    assert validate.exit_code == 0, validate.output
+
+
 def _fields(model: type) -> set[str]:
     return set(model.model_fields)  # type: ignore[attr-defined]
 

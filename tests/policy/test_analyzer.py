@@ -138,7 +138,7 @@ def test_analyzer_info(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
     assert {p.name for p in info.policies} == POLICIES
     assert all(p.enforcementLevel == analyzer_pb2.MANDATORY for p in info.policies)
     schemas = {p.name: dict(p.configSchema.properties) for p in info.policies}
-    assert set(schemas["software-compatible"]) == {"driver", "cuda", "nccl"}
+    assert set(schemas["software-compatible"]) == {"driver", "cuda", "nccl", "torch"}
     assert set(schemas["ssh-only-to-bastion"]) == {"admin_cidrs", "vcn_cidr"}
 
 
@@ -198,6 +198,20 @@ def test_violations_reported(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
     messages = {p: m for p, _, m in found}
     assert "driver 535.54.03 is older than CUDA 12.8 needs" in messages["software-compatible"]
     assert "0.0.0.0/0" in messages["ssh-only-to-bastion"]
+
+
+def test_torch_without_a_wheel_for_the_cuda_is_reported(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """torch 2.8 publishes no CUDA 12.4 wheel (policy/compat.py TORCH_CUDA_BUILDS)."""
+    versions = {"driver": "570.172.08", "cuda": "12.4", "nccl": "2.21.5-1"}
+    _configure(analyzer, {"software-compatible": {**versions, "torch": "2.8.0"}})
+    found = _analyze(analyzer, VIOLATING)
+    messages = [m for p, _, m in found if p == "software-compatible"]
+    assert len(messages) == 1
+    assert "software.training.torch = '2.8.0'" in messages[0] and "2.6.x" in messages[0]
+    _configure(analyzer, {"software-compatible": {**versions, "torch": "2.6.0"}})
+    assert "software-compatible" not in [p for p, _, _ in _analyze(analyzer, VIOLATING)]
 
 
 def test_config_keyed_by_pack_name_never_arrives(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:

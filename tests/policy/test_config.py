@@ -22,6 +22,7 @@ def test_written_from_the_example_stack(capsys: pytest.CaptureFixture[str]) -> N
     assert main([str(ROOT / "Pulumi.example.yaml")]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert set(doc) <= NAMES and doc["software-compatible"]["driver"]
+    assert doc["software-compatible"]["torch"] == "2.7.1"  # a venv stack: torch is checked
     for name, props in doc.items():
         assert set(props) <= set(PROPERTIES[name]), name  # only keys the policy declares
         assert pack_config(settings(props))[name] == props  # each entry round-trips alone
@@ -31,3 +32,9 @@ def test_bad_stack_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([str(tmp_path / "Pulumi.nope.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main([]) == 2
+
+
+def test_a_container_stack_sends_no_torch(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(ROOT / "examples" / "Pulumi.h200-64.yaml")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["software-compatible"]) == {"driver", "cuda", "nccl"}

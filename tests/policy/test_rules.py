@@ -204,3 +204,51 @@ def test_software_matrix(plan: Any, driver: str, cuda: str, nccl: str, bad: str 
 def test_every_matrix_entry_has_a_source() -> None:
     assert all(src for _, src in compat.CUDA_MIN_DRIVER.values())
     assert all(src for _, src in compat.NCCL_CUDA_BUILD.values())
+
+
+@pytest.mark.parametrize(
+    ("torch", "cuda", "build", "bad"),
+    [
+        ("2.7.1", "12.8", "cu128", None),  # the example stack
+        ("2.7.1", "12.9", "cu128", None),  # no cu129 build of 2.7: the newest that 12.9 runs
+        ("2.5.1", "12.8", "cu124", None),  # a 12.4 wheel runs on a driver for 12.8
+        ("2.8.0", "12.4", None, "only for CUDA 12.6, 12.8, 12.9"),
+        ("2.9.1", "12.5", None, "releases with a wheel for CUDA 12.5: 2.4.x, 2.5.x, 2.6.x"),
+        ("2.7.1", "13.0", None, "releases with a wheel for CUDA 13.0: 2.9.x"),
+        ("2.3.1", "12.8", None, "PyTorch 2.3 is not in the known torch/CUDA matrix"),
+        ("2.10.0", "12.8", None, "add the row with its source to TORCH_CUDA_BUILDS"),
+    ],
+)
+def test_torch_matrix(torch: str, cuda: str, build: str | None, bad: str | None) -> None:
+    assert compat.torch_build(torch, cuda) == build
+    found = compat.torch_problems(torch, cuda)
+    if bad is None:
+        assert found == []
+    else:
+        [message] = found
+        assert message.startswith(f"software.training.torch = {torch!r}: ")
+        assert bad in message and "fix: " in message
+
+
+def test_torch_is_checked_for_a_venv_only(plan: Any) -> None:
+    software = {"driver": "570.172.08", "cuda": "12.4", "nccl": "2.21.5-1"}
+    config = {"admin_cidrs": ["203.0.113.0/24"], "vcn_cidr": "10.0.0.0/16"}
+    venv = {**software, "training": {"kind": "venv", "torch": "2.8.0"}}
+    [violation] = check_manifest(plan.manifest(), {**config, "software": venv})
+    assert (violation.policy, violation.resource, violation.mandatory) == (
+        "software-compatible",
+        "software",
+        True,
+    )
+    assert "software.training.torch = '2.8.0'" in violation.message
+    # kind defaults to venv; a container image brings its own torch
+    default_kind = {**software, "training": {"torch": "2.8.0"}}
+    assert len(check_manifest(plan.manifest(), {**config, "software": default_kind})) == 1
+    image = {"kind": "container", "torch": "2.8.0", "image": "nvcr.io/nvidia/pytorch:24.12-py3"}
+    container = {**software, "training": image}
+    assert check_manifest(plan.manifest(), {**config, "software": container}) == []
+
+
+def test_every_torch_row_has_a_source() -> None:
+    for version, (builds, source) in compat.TORCH_CUDA_BUILDS.items():
+        assert builds and f"row {version}: CUDA {', '.join(builds)}" in source

@@ -169,3 +169,29 @@ def test_goldens_hold_no_checker_bytes():
         assert "UEsD" not in text, path
         assert not re.search(r"\[health_timer\]=[0-9a-f]{64}", text), path
         assert not re.search(r"GF_HEALTH_SHA256=[0-9a-f]{64}", text), path
+
+
+@pytest.mark.parametrize(
+    ("torch", "cuda", "index"),
+    [
+        ("2.7.1", "12.8", "cu128"),
+        ("2.7.1", "12.9", "cu128"),  # PyTorch 2.7 has no cu129 build (policy/compat.py)
+        ("2.6.0", "12.5", "cu124"),  # the newest 2.6 build a 12.5 driver runs
+    ],
+)
+def test_training_venv_uses_the_wheel_index_built_for_the_cuda(
+    torch: str, cuda: str, index: str
+) -> None:
+    sw = example_raw()["software"] | {"cuda": cuda}
+    sw["training"] = {"kind": "venv", "torch": torch}
+    config = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04", name="h100"), software=sw)
+    script = render_pool(config, config.pools[0])["bootstrap.sh"]
+    assert f"readonly GF_TORCH_INDEX=https://download.pytorch.org/whl/{index}\n" in script
+
+
+def test_training_venv_without_a_wheel_for_the_cuda_is_a_render_error() -> None:
+    sw = example_raw()["software"] | {"cuda": "12.4"}
+    sw["training"] = {"kind": "venv", "torch": "2.8.0"}
+    config = config_with(pool("BM.GPU.H100.8", "ubuntu-22.04", name="h100"), software=sw)
+    with pytest.raises(RenderError, match=r"pool 'h100': software.training.torch = '2.8.0': "):
+        render_pool(config, config.pools[0])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bootstrap.render import plain
+from bootstrap.render.errors import RenderError
 from bootstrap.render.package import plain_packages
 from bootstrap.render.pool_input import PoolInput
 from bootstrap.render.step import StepData
+from policy import compat
 
 VENV_DIR = "/opt/gpufleet/venv"
 
@@ -29,7 +31,13 @@ def build(inp: PoolInput) -> StepData:
     if image is not None:
         image = plain.safe("image", "software.training.image", image, inp.name)
     containers_on = sw.training.kind == "container"
-    cuda_mm = "".join(inp.cuda.split(".")[:2])
+    # The newest wheel build of this torch that the configured CUDA runs (policy/compat.py).
+    # None: no such wheel, or a torch release not in the table; never guessed from software.cuda
+    # (PyTorch 2.7 has no cu129 build, say). A container brings its own torch.
+    build = compat.torch_build(torch, inp.cuda)
+    if build is None and not containers_on:
+        [problem] = compat.torch_problems(torch, inp.cuda)
+        raise RenderError(f"pool {inp.name!r}: {problem}")
     python, venv_packages = PYTHON[inp.os.name]
     params = {
         "kind": sw.training.kind,
@@ -37,14 +45,14 @@ def build(inp: PoolInput) -> StepData:
         "packages": pip_pkgs,
         "image": image or "",
         "python": python,
-        "index_url": f"https://download.pytorch.org/whl/cu{cuda_mm}",
+        "index_url": f"https://download.pytorch.org/whl/{build}" if build else "",
     }
     return StepData(
         name="training_stack",
         action=(
             f"pull {image}"
             if containers_on
-            else f"create {VENV_DIR} with torch {torch} (cu{cuda_mm})"
+            else f"create {VENV_DIR} with torch {torch} ({build})"
             + (f" and {len(pip_pkgs)} package(s)" if pip_pkgs else "")
         ),
         params=params,
