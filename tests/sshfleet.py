@@ -24,8 +24,8 @@ Topology (mirrors an OCI cluster: only the bastion is reachable from outside):
   lock-taking things such as `pyenv rehash`, which serialised concurrent sessions).
 * The login user mirrors OCI images (`tests/fleet_users.py`): an unprivileged user (`opc`,
   `ubuntu`) with passwordless sudo. Each fleet creates its own user `<base>-<6 hex>` with
-  `useradd` (so concurrent test runs never share one), a locked-for-passwords account (`*`, not `!`: sshd refuses keys for
-  `!`-locked accounts when PAM is off), home and node folders under a private world folder in
+  `useradd` (so concurrent test runs never share one), a locked-for-passwords account (`*`,
+  not `!`: sshd refuses keys for `!`-locked accounts when PAM is off), home and node folders under a private world folder in
   /tmp (mode 0711: the user can reach only its own folders), and a sudoers drop-in
   `/etc/sudoers.d/gpufleet-test-<user>` checked with `visudo -c` before it is moved in place.
   `stop()` removes the drop-in, the user (after ending, by PID, the processes it still owns)
