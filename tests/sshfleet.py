@@ -22,17 +22,17 @@ Topology (mirrors an OCI cluster: only the bastion is reachable from outside):
   `HOME` is set to a per-node folder too: the login shell then skips the real user's
   `~/.bashrc` (bash sources it for sshd sessions; on a developer box it may run slow or
   lock-taking things such as `pyenv rehash`, which serialised concurrent sessions).
-* The login user mirrors OCI images (`tests/fleet_users.py`): an unprivileged user (`opc`,
-  `ubuntu`) with passwordless sudo. Each fleet creates its own user `<base>-<6 hex>` with
-  `useradd` (so concurrent test runs never share one), a locked-for-passwords account (`*`,
-  not `!`: sshd refuses keys for `!`-locked accounts when PAM is off), home and node folders under a private world folder in
-  /tmp (mode 0711: the user can reach only its own folders), and a sudoers drop-in
+* The login user mirrors OCI images (`tests/fleet_users.py`): an unprivileged user (`opc`, `ubuntu`)
+  with passwordless sudo. Each fleet creates its own user `<base>-<6 hex>` with `useradd` (so
+  concurrent test runs never share one), a locked-for-passwords account (`*`, not `!`: sshd refuses
+  keys for `!`-locked accounts when PAM is off), home and node folders under a private world folder
+  in /tmp (mode 0711: the user can reach only its own folders), and a sudoers drop-in
   `/etc/sudoers.d/gpufleet-test-<user>` checked with `visudo -c` before it is moved in place.
-  `stop()` removes the drop-in, the user (after ending, by PID, the processes it still owns)
-  and the world folder. The drop-in keeps `PATH` and the node variables under sudo: the fake
-  tools that stand in for system tools sit in the node's `~/bin`, where a real node has them
-  in /usr/bin (inside sudo's secure_path). `start_fleet(..., login="self")` keeps the old
-  fleet that logs in as the user running the tests (root here), for the few tests that need it.
+  `stop()` removes the drop-in, the user (after ending, by PID, the processes it still owns) and the
+  world folder. The drop-in keeps `PATH` and the node variables under sudo: the fake tools that
+  stand in for system tools sit in the node's `~/bin`, where a real node has them in /usr/bin
+  (inside sudo's secure_path). `start_fleet(..., login="self")` keeps the old fleet that logs in as
+  the user running the tests (root here), for the few tests that need it.
 * Nodes refuse logins that do not come through the bastion: `AllowUsers <user>@<bastion ip>`.
   On loopback every connection would otherwise come from 127.0.0.1, bastion-forwarded or not, so
   the bastion daemon runs with a tiny `LD_PRELOAD` shim (compiled here with `cc`) that binds its
