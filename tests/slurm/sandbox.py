@@ -283,12 +283,19 @@ class SlurmSandbox:
             # fetches every file from the controller. Before it has a config it knows only
             # munge's default socket, so that path (/run/munge, in the node's own mount
             # namespace on a private /run) leads to the sandbox's munged.
+            # Before it knows its name a configless slurmd writes its config cache to
+            # SlurmdSpoolDir with %n empty (spool//conf-cache): one spool for every node would
+            # be a race between them, so each node sees a spool folder of its own there.
+            own_spool = self.root / "spool-of" / node
+            (own_spool / node).mkdir(parents=True, exist_ok=True)
             self.daemon(
                 f"slurmd-{node}",
                 node,
                 ["sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir /run/munge && '
-                 'mount --bind "$0" /run/munge && exec slurmd -D --conf-server "$1"',
-                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}"],
+                 'mount --bind "$0" /run/munge && mount --bind "$2" "$3" && '
+                 'exec slurmd -D --conf-server "$1"',
+                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}",
+                 str(own_spool), str(self.root / "spool")],
                 env={"SLURM_CONF": ""},
             )  # fmt: skip
         if self.nodes:
