@@ -31,6 +31,7 @@ from bootstrap.slurm.conf import controllers
 from bootstrap.slurm.members import members
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig
+from tests.slurm.mariadb import install_datadir, mariadbd_command
 
 NET = "10.77"  # a /16 that exists only inside the sandbox's namespaces
 
@@ -236,11 +237,7 @@ class SlurmSandbox:
 
     def _mariadb(self) -> None:
         r = self.root
-        subprocess.run(
-            ["mysql_install_db", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
-             "--auth-root-authentication-method=normal", "--skip-test-db"],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+        install_datadir(r / "db")
         self.start_mariadb()
         sql = (f"CREATE USER 'slurm'@'%' IDENTIFIED BY '{DB_PASSWORD}';"
                "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'%';")  # fmt: skip
@@ -249,12 +246,9 @@ class SlurmSandbox:
 
     def start_mariadb(self) -> None:
         r = self.root
-        self.daemon("mariadbd", self.ctl, [
-            "mariadbd", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
-            f"--socket={r / 'run' / 'mysqld.sock'}", "--port=3306", "--bind-address=127.0.0.1",
-            f"--pid-file={r / 'run' / 'mysqld.pid'}", f"--log-error={r / 'log' / 'mysqld.log'}",
-            "--skip-name-resolve",
-        ])  # fmt: skip
+        self.daemon("mariadbd", self.ctl, mariadbd_command(
+            r / "db", r / "run", r / "log" / "mysqld.log", "--port=3306", "--bind-address=127.0.0.1"
+        ))  # fmt: skip
         _wait("mariadb socket", (r / "run" / "mysqld.sock").exists, 60, 0.2)
 
     def start_slurmdbd(self) -> None:
