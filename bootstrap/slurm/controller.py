@@ -63,6 +63,7 @@ def controller_script(
         db_name=DB_NAME,
         db_user=DB_USER,
         db_host=site.db_host,
+        db_port=site.db_port,
         slurm_user=site.slurm_user,
         dbd_conf=site.path(site.conf_dir, "slurmdbd.conf"),
         units=units,
