@@ -290,3 +290,47 @@ def test_dnf_check_compares_the_upstream_version(tmp_path: Path, have: str, stat
     if status == "changed":
         message = lines[0]["message"]
         assert message.startswith("would install") and "slurm-slurmctld-24.05.8" in message
+
+
+def fake_systemd(tmp_path: Path) -> tuple[str, Path]:
+    """A systemctl keeping unit state in files and logging every call that changes it."""
+    state, calls = tmp_path / "units", tmp_path / "systemctl.log"
+    state.mkdir()
+    path = tmp_path / "systemctl"
+    path.write_text(
+        f'#!/bin/sh\ns="{state}"\n'
+        'case "$1" in\n'
+        '  is-enabled) test -e "$s/$3.enabled" ;;\n'
+        '  is-active) test -e "$s/$3.active" ;;\n'
+        f'  enable) touch "$s/$2.enabled"; echo "$*" >>"{calls}" ;;\n'
+        f'  start|restart) touch "$s/$2.active"; echo "$*" >>"{calls}" ;;\n'
+        '  *) echo "unexpected systemctl $*" >&2; exit 99 ;;\n'
+        "esac\n"
+    )
+    path.chmod(0o755)
+    return str(path), calls
+
+
+@needs_slurm_user
+def test_daemons_start_in_order_and_restart_after_a_conf_change(tmp_path: Path) -> None:
+    root, path = tmp_path / "root", script(tmp_path)
+    push_password(root, PASSWORD)
+    systemctl, calls = fake_systemd(tmp_path)
+    only = ("--only", "write_conf,start_daemons")
+    rc, lines, err = run(path, root, *only, GF_SYSTEMCTL=systemctl)
+    assert rc == 0, err
+    assert statuses(lines) == {"install_packages": "skipped", "write_conf": "changed",
+                               "create_database": "skipped", "start_daemons": "changed",
+                               "register_cluster": "skipped"}  # fmt: skip
+    units = ["munge", "mariadb", "slurmdbd", "slurmctld"]
+    # Files were written in this run: every daemon is restarted, in dependency order.
+    wanted = [call for u in units for call in (f"enable {u}", f"restart {u}")]
+    assert calls.read_text().splitlines() == wanted
+    calls.unlink()
+    rc, lines, _ = run(path, root, *only, GF_SYSTEMCTL=systemctl)
+    assert rc == 0 and statuses(lines)["start_daemons"] == "ok" and not calls.exists()
+    (tmp_path / "units" / "slurmdbd.active").unlink()  # a stopped daemon is started, not restarted
+    rc, lines, _ = run(path, root, *only, GF_SYSTEMCTL=systemctl)
+    assert statuses(lines)["start_daemons"] == "changed"
+    assert "start slurmdbd" in calls.read_text().splitlines()
+    assert "restart slurmdbd" not in calls.read_text()
