@@ -268,7 +268,8 @@ def push_secrets(
     "--controller",
     required=True,
     multiple=True,
-    help="A Slurm controller's private address (stack output slurm.controllers).",
+    help="A Slurm controller's private address (stack output slurm.controllers); the first is "
+    "the primary, a second one the backup.",
 )
 @click.option("--check", is_flag=True, help='Only report what would change ("would ...").')
 def controller(stack_config: Path, controller: tuple[str, ...], check: bool,
@@ -278,21 +279,30 @@ def controller(stack_config: Path, controller: tuple[str, ...], check: bool,
     from bootstrap.runner.command_line import execute, load_selection
     from bootstrap.runner.jobs import ScriptJob
     from bootstrap.slurm import render_slurm
+    from bootstrap.slurm.conf import controllers
     from bootstrap.slurm.controller import controller_script
 
     opts = FleetOptions(**options)
     config = load_slurm_stack(stack_config)
+    declared = [c.name for c in controllers(config)]
+    if len(controller) != len(declared):
+        bad_input(f"{len(controller)} --controller address(es) given, but {stack_config} declares "
+                  f"{len(declared)} ({', '.join(declared)}); pass one address per controller, "
+                  "the primary first (stack output slurm.controllers)")  # fmt: skip
     inventory = load_selection(opts, None)
     try:  # the whole inventory: slurm.conf lists every node, not only a --pool/--limit selection
         full = load_inventory(opts.inventory_path)
     except InventoryError as exc:
         bad_input(str(exc))
-    script = controller_script(config, render_slurm(config, inventory=full)).encode()
+    files = render_slurm(config, inventory=full)
     ctl = controller_nodes(inventory, controller, "slurm-controller")
+    # The first address is the primary (SlurmctldHost's first line); the others are backups.
+    scripts = {n.name: controller_script(config, files, backup=i > 0).encode()
+               for i, n in enumerate(ctl)}  # fmt: skip
     params = {"inventory": str(opts.inventory_path.resolve()), "controllers": list(controller),
               "check": check, "version": config.slurm.version}  # fmt: skip
     args = ("--check",) if check else ()
-    code = execute(opts, replace(inventory, nodes=ctl), lambda node: ScriptJob(script, args),
-                   kind="slurm-controller", sudo="sudo -n", params=params,
-                   show_output=True)  # fmt: skip
+    code = execute(opts, replace(inventory, nodes=ctl),
+                   lambda node: ScriptJob(scripts[node.name], args), kind="slurm-controller",
+                   sudo="sudo -n", params=params, show_output=True)  # fmt: skip
     raise click.exceptions.Exit(code)

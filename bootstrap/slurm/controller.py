@@ -34,32 +34,44 @@ DB_NAME, DB_USER = "slurm_acct_db", "slurm"  # slurmdbd.conf StorageLoc / Storag
 CONF_FILES = ("slurm.conf", "gres.conf", "cgroup.conf", "topology.conf")
 
 
-def controller_packages(config: StackConfig, family: PkgFamily) -> list[Package]:
-    """munge and mariadb-server from the OS; the Slurm daemons at the pinned version."""
+def controller_packages(
+    config: StackConfig, family: PkgFamily, *, backup: bool = False
+) -> list[Package]:
+    """munge and mariadb-server from the OS; the Slurm daemons at the pinned version (a backup
+    controller runs no slurmdbd and no database)."""
     base = ["munge"]
-    if config.slurm.accounting.database == "mariadb":
+    if config.slurm.accounting.database == "mariadb" and not backup:
         base.append("mariadb-server")
-    pinned = [Package(name, config.slurm.version) for name in SLURM_PACKAGES[family]]
+    names = [n for n in SLURM_PACKAGES[family] if not (backup and n.endswith("slurmdbd"))]
+    pinned = [Package(name, config.slurm.version) for name in names]
     return [*plain_packages(*base), *pinned]
 
 
 def controller_script(
-    config: StackConfig, files: dict[str, str], site: SlurmSite | None = None
+    config: StackConfig,
+    files: dict[str, str],
+    site: SlurmSite | None = None,
+    *,
+    backup: bool = False,
 ) -> str:
-    """The bash script for the controller, from `render_slurm`'s files (deterministic)."""
+    """The bash script for the controller, from `render_slurm`'s files (deterministic); with
+    `backup`, for the backup controller: slurmctld only (accounting runs on the primary)."""
     site = site or SlurmSite()
     owned = [(name, "root:root", "0644") for name in CONF_FILES]
-    owned.append(("slurmdbd.conf", f"{site.slurm_user}:{site.slurm_user}", "0600"))
     units = ["munge"]
-    if config.slurm.accounting.database == "mariadb":
-        units.append("mariadb")
-    units += ["slurmdbd", "slurmctld"]
+    if not backup:
+        owned.append(("slurmdbd.conf", f"{site.slurm_user}:{site.slurm_user}", "0600"))
+        if config.slurm.accounting.database == "mariadb":
+            units.append("mariadb")
+        units.append("slurmdbd")
+    units.append("slurmctld")
     families: tuple[PkgFamily, ...] = ("apt", "dnf")
     return render_text(
         "slurm/controller.sh.j2",
         cluster=config.cluster_name,
         version=config.slurm.version,
         database=config.slurm.accounting.database,
+        role="backup" if backup else "primary",
         db_name=DB_NAME,
         db_user=DB_USER,
         db_host=site.db_host,
@@ -70,7 +82,7 @@ def controller_script(
         packages=[
             {"family": fam, "name": p.name, "version": p.version or "", "spec": p.spec(fam)}
             for fam in families
-            for p in controller_packages(config, fam)
+            for p in controller_packages(config, fam, backup=backup)
         ],
         files=[
             {

@@ -334,3 +334,41 @@ def test_daemons_start_in_order_and_restart_after_a_conf_change(tmp_path: Path) 
     assert statuses(lines)["start_daemons"] == "changed"
     assert "start slurmdbd" in calls.read_text().splitlines()
     assert "restart slurmdbd" not in calls.read_text()
+
+
+@needs_slurm_user
+def test_backup_controller_runs_slurmctld_only(tmp_path: Path) -> None:
+    base = stack()
+    ctl = base.slurm.controller.model_copy(update={"backup": True})
+    config = base.model_copy(update={"slurm": base.slurm.model_copy(update={"controller": ctl})})
+    path = tmp_path / "backup.sh"
+    path.write_text(controller_script(config, render_slurm(config), backup=True))
+    text = path.read_text()
+    assert "slurmdbd=" not in text and "mariadb-server" not in text
+    root = tmp_path / "root"
+    systemctl, calls = fake_systemd(tmp_path)
+    # No StoragePass needed: the backup keeps no slurmdbd.conf and no database.
+    rc, lines, err = run(path, root, "--only", "write_conf,create_database,start_daemons,"
+                         "register_cluster", GF_SYSTEMCTL=systemctl)  # fmt: skip
+    assert rc == 0, err
+    assert statuses(lines) == {"install_packages": "skipped", "write_conf": "changed",
+                               "create_database": "skipped", "start_daemons": "changed",
+                               "register_cluster": "skipped"}  # fmt: skip
+    assert not (root / "etc" / "slurm" / "slurmdbd.conf").exists()
+    assert calls.read_text().split() == ["enable", "munge", "restart", "munge", "enable",
+                                         "slurmctld", "restart", "slurmctld"]  # fmt: skip
+
+
+def test_controller_addresses_must_match_the_declared_controllers(tmp_path: Path) -> None:
+    stack_file = EXAMPLE.parent / "examples" / "Pulumi.h200-64.yaml"
+    declared = 2 if load_stack_file(stack_file).slurm.controller.backup else 1
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps({"ssh": {"user": "opc"}, "nodes": [{"name": "h200-0001",
+                   "host": "10.0.0.1", "pool": "h200", "shape": "BM.GPU.H200.8"}]}))  # fmt: skip
+    addresses = [arg for i in range(declared + 1) for arg in ("--controller", f"10.0.9.{i}")]
+    result = CliRunner().invoke(cli, ["slurm", "controller", "--stack-config", str(stack_file),
+                                      "--inventory", str(inv), "--logs", str(tmp_path / "logs"),
+                                      *addresses])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert f"{declared + 1} --controller address(es) given" in result.output
+    assert not (tmp_path / "logs").exists()
