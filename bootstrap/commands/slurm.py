@@ -5,6 +5,8 @@
     gpufleet slurm sync-drains --inventory FILE --controller ADDRESS [runner options]
     gpufleet slurm push-secrets --inventory FILE --munge-key FILE [--controller ADDRESS ...]
                                 [--stack-config FILE --db-password-file FILE] [runner options]
+    gpufleet slurm controller --stack-config FILE --inventory FILE --controller ADDRESS ...
+                              [--check] [runner options]
 
 Writes slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf into DIR. Without an
 inventory, node names are the stack's ``<pool>-0001`` names and topology.conf has one switch per
@@ -21,6 +23,12 @@ the released ones; drains by operators and the health program are left alone
 ``push-secrets`` installs the munge key on every node and controller, and on the controllers
 slurmdbd.conf with its StoragePass, as scripts through the runner (`bootstrap.slurm.secrets`):
 never in user data, metadata, a command line or the run's results.
+
+``controller`` runs the controller's setup script (`bootstrap.slurm.controller`) on each
+controller, the primary first: the pinned packages, the rendered files, the accounting database
+and its user (password from the slurmdbd.conf push-secrets wrote), munge, slurmdbd and slurmctld
+started in order, the cluster registered; ``--check`` reports what it would do. ``render``
+writes the same script as ``controller.sh``.
 """
 
 from __future__ import annotations
