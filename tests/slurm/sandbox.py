@@ -276,13 +276,16 @@ class SlurmSandbox:
             # Configless, as the join_slurm step starts it: the node has no slurm.conf and
             # fetches every file from the controller. Before it has a config it knows only
             # munge's default socket, so that path (/run/munge, in the node's own mount
-            # namespace on a private /run) leads to the sandbox's munged.
+            # namespace on a private /run) leads to the sandbox's munged. `-N` names the node
+            # before its config arrives: all the sandbox's slurmds share one disk, and without
+            # it SlurmdSpoolDir's %n is still empty when each writes its conf-cache (they raced
+            # on one spool/conf-cache folder). A real node has its own disk and no -N.
             self.daemon(
                 f"slurmd-{node}",
                 node,
                 ["sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir /run/munge && '
-                 'mount --bind "$0" /run/munge && exec slurmd -D --conf-server "$1"',
-                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}"],
+                 'mount --bind "$0" /run/munge && exec slurmd -D -N "$2" --conf-server "$1"',
+                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}", node],
                 env={"SLURM_CONF": ""},
             )  # fmt: skip
         if self.nodes:
