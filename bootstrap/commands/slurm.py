@@ -5,6 +5,8 @@
     gpufleet slurm sync-drains --inventory FILE --controller ADDRESS [runner options]
     gpufleet slurm push-secrets --inventory FILE --munge-key FILE [--controller ADDRESS ...]
                                 [--stack-config FILE --db-password-file FILE] [runner options]
+    gpufleet slurm controller --stack-config FILE --inventory FILE --controller ADDRESS ...
+                              [--check] [runner options]
 
 Writes slurm.conf, gres.conf, cgroup.conf, topology.conf and slurmdbd.conf into DIR. Without an
 inventory, node names are the stack's ``<pool>-0001`` names and topology.conf has one switch per
@@ -21,18 +23,51 @@ the released ones; drains by operators and the health program are left alone
 ``push-secrets`` installs the munge key on every node and controller, and on the controllers
 slurmdbd.conf with its StoragePass, as scripts through the runner (`bootstrap.slurm.secrets`):
 never in user data, metadata, a command line or the run's results.
+
+``controller`` runs the controller's setup script (`bootstrap.slurm.controller`) on each
+controller, the primary first: the pinned packages, the rendered files, the accounting database
+and its user (password from the slurmdbd.conf push-secrets wrote), munge, slurmdbd and slurmctld
+started in order, the cluster registered; ``--check`` reports what it would do. ``render``
+writes the same script as ``controller.sh``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bootstrap.commands._common import config_errors, stack_config_option, stack_file
 from bootstrap.runner.command_line import FleetOptions, bad_input, fleet_options
+
+if TYPE_CHECKING:
+    from bootstrap.inventory.model import Inventory, Node
+    from infra.config import StackConfig
+
+
+def controller_nodes(inventory: Inventory, addresses: Sequence[str], name: str) -> tuple[Node, ...]:
+    """The controllers as runner targets (SSH user and bastion as for the inventory's nodes)."""
+    from bootstrap.inventory.model import Node
+
+    user = inventory.nodes[0].user
+    names = [name] if len(addresses) == 1 else [f"{name}-{i}" for i in range(len(addresses))]
+    return tuple(Node(name=n, host=addr, port=22, user=user, pool="slurm-controller", shape="")
+                 for n, addr in zip(names, addresses, strict=True))  # fmt: skip
+
+
+def load_slurm_stack(path: Path) -> StackConfig:
+    """The stack config, refused (exit 2) when Slurm is not enabled in it."""
+    from infra.config import load_stack_file
+
+    with config_errors():
+        config = load_stack_file(path)
+    if not config.slurm.enabled:
+        bad_input(f"{path}: gpufleet:slurm.enabled is not true; set `gpufleet:slurm: {{enabled: "
+                  "true}` in the stack config to run Slurm on this cluster")  # fmt: skip
+    return config
 
 
 @click.group(name="slurm")
@@ -72,15 +107,10 @@ def render(
     from bootstrap.health.quarantine import QuarantineError, default_path, load
     from bootstrap.inventory.load import InventoryError, load_inventory
     from bootstrap.slurm import render_slurm
+    from bootstrap.slurm.controller import controller_script
     from bootstrap.slurm.members import members
-    from infra.config import load_stack_file
 
-    path = stack_file(stack_config, example)
-    with config_errors():
-        config = load_stack_file(path)
-    if not config.slurm.enabled:
-        bad_input(f"{path}: gpufleet:slurm.enabled is not true; set `gpufleet:slurm: {{enabled: "
-                  "true}` in the stack config to run Slurm on this cluster")  # fmt: skip
+    config = load_slurm_stack(stack_file(stack_config, example))
     inv = None
     if inventory is not None:
         try:
@@ -101,6 +131,7 @@ def render(
                       "leave out --facts-dir):\n  " + "\n  ".join(problems))  # fmt: skip
         measured = {p.node: p for p in found}
     files = render_slurm(config, inventory=inv, quarantine=quarantine, measured=measured)
+    files["controller.sh"] = controller_script(config, files)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
@@ -129,7 +160,6 @@ def sync_drains(
 ) -> None:
     """Drain quarantined nodes in Slurm and resume released ones (on the controller)."""
     from bootstrap.health.quarantine import QuarantineError, default_path, load
-    from bootstrap.inventory.model import Node
     from bootstrap.runner.command_line import execute, load_selection
     from bootstrap.runner.jobs import ScriptJob
     from bootstrap.slurm.drains import sync_drains_script
@@ -145,9 +175,7 @@ def sync_drains(
     if unknown:
         bad_input(f"{q_path} names nodes not in the inventory: {', '.join(unknown)}")
     script = sync_drains_script(controller_name, held).encode()
-    first = inventory.nodes[0]
-    ctl = Node(name=controller_name, host=controller, port=22, user=first.user,
-               pool="slurm-controller", shape="")  # fmt: skip
+    ctl = controller_nodes(inventory, [controller], controller_name)[0]
     params = {"inventory": str(opts.inventory_path.resolve()), "controller": controller,
               "quarantined": sorted(held)}  # fmt: skip
     code = execute(opts, replace(inventory, nodes=(ctl,)), lambda node: ScriptJob(script),
@@ -184,7 +212,6 @@ def push_secrets(
     db_password_file: Path | None, **options: Any,
 ) -> None:  # fmt: skip
     """Install the munge key on nodes and controllers (and slurmdbd.conf with its password)."""
-    from bootstrap.inventory.model import Node
     from bootstrap.runner.command_line import execute, load_selection
     from bootstrap.runner.jobs import ScriptJob
     from bootstrap.slurm.secrets import (
@@ -210,20 +237,16 @@ def push_secrets(
     munge = (MUNGE_KEY_PATH, key, "munge:munge", "0400")
     key_script = secret_script(munge).encode()
     scripts = {n.name: key_script for n in inventory.nodes}
-    first = inventory.nodes[0]
     ctl_nodes = tuple(
-        Node(name=f"slurm-controller-{i}", host=addr, port=22, user=first.user,
-             pool="slurm-controller", shape="")
-        for i, addr in enumerate(controller)
-    )  # fmt: skip
+        replace(n, name=f"slurm-controller-{i}")
+        for i, n in enumerate(controller_nodes(inventory, controller, "slurm-controller"))
+    )
     ctl_script = key_script
     if password is not None:
         from bootstrap.slurm import render_slurm
-        from infra.config import load_stack_file
 
         assert stack_config is not None
-        with config_errors():
-            config = load_stack_file(stack_config)
+        config = load_slurm_stack(stack_config)
         try:
             dbd = dbd_conf_with_password(render_slurm(config)["slurmdbd.conf"], password)
         except SecretFileError as exc:
@@ -237,4 +260,57 @@ def push_secrets(
     code = execute(opts, replace(inventory, nodes=inventory.nodes + ctl_nodes),
                    lambda node: ScriptJob(scripts[node.name]), kind="slurm-push-secrets",
                    sudo="sudo -n", params=params)  # fmt: skip
+    raise click.exceptions.Exit(code)
+
+
+@command.command(name="controller")
+@fleet_options
+@click.option(
+    "--stack-config",
+    "stack_config",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The stack config the Slurm files are rendered from.",
+)
+@click.option(
+    "--controller",
+    required=True,
+    multiple=True,
+    help="A Slurm controller's private address (stack output slurm.controllers); the first is "
+    "the primary, a second one the backup.",
+)
+@click.option("--check", is_flag=True, help='Only report what would change ("would ...").')
+def controller(stack_config: Path, controller: tuple[str, ...], check: bool,
+               **options: Any) -> None:  # fmt: skip
+    """Set up the controllers: pinned packages, conf files, accounting DB, daemons, cluster."""
+    from bootstrap.inventory.load import InventoryError, load_inventory
+    from bootstrap.runner.command_line import execute, load_selection
+    from bootstrap.runner.jobs import ScriptJob
+    from bootstrap.slurm import render_slurm
+    from bootstrap.slurm.conf import controllers
+    from bootstrap.slurm.controller import controller_script
+
+    opts = FleetOptions(**options)
+    config = load_slurm_stack(stack_config)
+    declared = [c.name for c in controllers(config)]
+    if len(controller) != len(declared):
+        bad_input(f"{len(controller)} --controller address(es) given, but {stack_config} declares "
+                  f"{len(declared)} ({', '.join(declared)}); pass one address per controller, "
+                  "the primary first (stack output slurm.controllers)")  # fmt: skip
+    inventory = load_selection(opts, None)
+    try:  # the whole inventory: slurm.conf lists every node, not only a --pool/--limit selection
+        full = load_inventory(opts.inventory_path)
+    except InventoryError as exc:
+        bad_input(str(exc))
+    files = render_slurm(config, inventory=full)
+    ctl = controller_nodes(inventory, controller, "slurm-controller")
+    # The first address is the primary (SlurmctldHost's first line); the others are backups.
+    scripts = {n.name: controller_script(config, files, backup=i > 0).encode()
+               for i, n in enumerate(ctl)}  # fmt: skip
+    params = {"inventory": str(opts.inventory_path.resolve()), "controllers": list(controller),
+              "check": check, "version": config.slurm.version}  # fmt: skip
+    args = ("--check",) if check else ()
+    code = execute(opts, replace(inventory, nodes=ctl),
+                   lambda node: ScriptJob(scripts[node.name], args), kind="slurm-controller",
+                   sudo="sudo -n", params=params, show_output=True)  # fmt: skip
     raise click.exceptions.Exit(code)

@@ -31,6 +31,7 @@ from bootstrap.slurm.conf import controllers
 from bootstrap.slurm.members import members
 from bootstrap.topology.placement import Placement
 from infra.config import StackConfig
+from tests.slurm.mariadb import install_datadir, mariadbd_command
 
 NET = "10.77"  # a /16 that exists only inside the sandbox's namespaces
 
@@ -236,11 +237,7 @@ class SlurmSandbox:
 
     def _mariadb(self) -> None:
         r = self.root
-        subprocess.run(
-            ["mysql_install_db", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
-             "--auth-root-authentication-method=normal", "--skip-test-db"],
-            check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
+        install_datadir(r / "db")
         self.start_mariadb()
         sql = (f"CREATE USER 'slurm'@'%' IDENTIFIED BY '{DB_PASSWORD}';"
                "GRANT ALL ON slurm_acct_db.* TO 'slurm'@'%';")  # fmt: skip
@@ -249,12 +246,9 @@ class SlurmSandbox:
 
     def start_mariadb(self) -> None:
         r = self.root
-        self.daemon("mariadbd", self.ctl, [
-            "mariadbd", "--no-defaults", f"--datadir={r / 'db'}", "--user=root",
-            f"--socket={r / 'run' / 'mysqld.sock'}", "--port=3306", "--bind-address=127.0.0.1",
-            f"--pid-file={r / 'run' / 'mysqld.pid'}", f"--log-error={r / 'log' / 'mysqld.log'}",
-            "--skip-name-resolve",
-        ])  # fmt: skip
+        self.daemon("mariadbd", self.ctl, mariadbd_command(
+            r / "db", r / "run", r / "log" / "mysqld.log", "--port=3306", "--bind-address=127.0.0.1"
+        ))  # fmt: skip
         _wait("mariadb socket", (r / "run" / "mysqld.sock").exists, 60, 0.2)
 
     def start_slurmdbd(self) -> None:
@@ -282,20 +276,16 @@ class SlurmSandbox:
             # Configless, as the join_slurm step starts it: the node has no slurm.conf and
             # fetches every file from the controller. Before it has a config it knows only
             # munge's default socket, so that path (/run/munge, in the node's own mount
-            # namespace on a private /run) leads to the sandbox's munged.
-            # Before it knows its name a configless slurmd writes its config cache to
-            # SlurmdSpoolDir with %n empty (spool//conf-cache): one spool for every node would
-            # be a race between them, so each node sees a spool folder of its own there.
-            own_spool = self.root / "spool-of" / node
-            (own_spool / node).mkdir(parents=True, exist_ok=True)
+            # namespace on a private /run) leads to the sandbox's munged. `-N` names the node
+            # before its config arrives: all the sandbox's slurmds share one disk, and without
+            # it SlurmdSpoolDir's %n is still empty when each writes its conf-cache (they raced
+            # on one spool/conf-cache folder). A real node has its own disk and no -N.
             self.daemon(
                 f"slurmd-{node}",
                 node,
                 ["sh", "-c", 'mount -t tmpfs tmpfs /run && mkdir /run/munge && '
-                 'mount --bind "$0" /run/munge && mount --bind "$2" "$3" && '
-                 'exec slurmd -D --conf-server "$1"',
-                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}",
-                 str(own_spool), str(self.root / "spool")],
+                 'mount --bind "$0" /run/munge && exec slurmd -D -N "$2" --conf-server "$1"',
+                 str(self.root / "munge"), f"{self.ctl}:{self.site.slurmctld_port}", node],
                 env={"SLURM_CONF": ""},
             )  # fmt: skip
         if self.nodes:

@@ -93,10 +93,10 @@ def test_rendered_config_is_accepted_and_nodes_match_the_stack(box: SlurmSandbox
     assert sorted(states) == sorted(ORDER)
     assert set(states.values()) == {"idle"}
     # Every slurmd ran configless (as join_slurm starts it) and fetched the files it caches.
-    for node in ORDER:  # each node's own spool (tests/slurm/sandbox.py)
-        cached = box.root / "spool-of" / node / "conf-cache"
+    for node in ORDER:
+        cached = box.root / "spool" / node / "conf-cache"
         assert {"slurm.conf", "gres.conf", "cgroup.conf", "topology.conf"} <= {
-            p.name for p in cached.iterdir()}, node  # fmt: skip
+            p.name for p in cached.iterdir()}  # fmt: skip
     assert node_field(box, "h100-0001", "Gres") == "gpu:h100:8"
     assert node_field(box, "h100-0001", "CPUTot") == "224"
     assert node_field(box, "h100-0001", "RealMemory") == str(int(2048 * 1024 * 0.95))
