@@ -184,35 +184,58 @@ def _modules_yaml(dnf: dict[str, Any], dist: str) -> str:
                 else:
                     rpms.append(item.replace("{branch}", branch))
             profiles[profile] = {"rpms": sorted(rpms)}
-        docs.append(
-            {
-                "document": "modulemd",
-                "version": 2,
-                "data": {
-                    "name": mods["name"],
-                    "stream": s["stream"],
-                    "version": 20251009011129,
-                    "context": "f132e61741",
-                    "arch": "x86_64",
-                    "summary": f"Nvidia driver for {s['stream']} branch",
-                    "description": "stand-in",
-                    "license": {"module": ["MIT"]},
-                    "profiles": profiles,
-                    "artifacts": {"rpms": artifacts},
-                },
-            }
-        )
-    docs.append(
-        {
-            "document": "modulemd-defaults",
-            "version": 1,
-            "data": {
-                "module": mods["name"],
-                "stream": mods["default_stream"],
-                "profiles": {s["stream"]: ["default"] for s in mods["streams"]},
-            },
-        }
-    )
+        docs.append(_modulemd(mods["name"], s["stream"], profiles, artifacts))
+    profiles = {s["stream"]: ["default"] for s in mods["streams"]}
+    docs.append(_module_defaults(mods["name"], mods["default_stream"], profiles))
+    return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
+
+
+def _modulemd(
+    name: str, stream: str, profiles: dict[str, Any], artifacts: list[str]
+) -> dict[str, Any]:
+    """One module stream (modulemd v2) with its profiles and artifact NEVRAs."""
+    return {
+        "document": "modulemd",
+        "version": 2,
+        "data": {
+            "name": name,
+            "stream": stream,
+            "version": 20251009011129,
+            "context": "f132e61741",
+            "arch": "x86_64",
+            "summary": f"{name} {stream}",
+            "description": "stand-in",
+            "license": {"module": ["MIT"]},
+            "profiles": profiles,
+            "artifacts": {"rpms": artifacts},
+        },
+    }
+
+
+def _module_defaults(name: str, stream: str, profiles: dict[str, list[str]]) -> dict[str, Any]:
+    """modulemd-defaults: the stream dnf enables without being asked."""
+    return {
+        "document": "modulemd-defaults",
+        "version": 1,
+        "data": {"module": name, "stream": stream, "profiles": profiles},
+    }
+
+
+def _archive_modules_yaml(entry: dict[str, Any], dist: str) -> str:
+    """modules.yaml of an OS archive's AppStream: each module's one stream, its packages as
+    artifacts, and its default stream."""
+    by_name = {p["name"]: p for p in entry["packages"]}
+    docs = []
+    for mod in entry.get("modules", []):
+        artifacts = []
+        for name in mod["packages"]:
+            pkg = by_name[name]
+            ver, rel = _nevra_parts(pkg, pkg["version"], dist)
+            artifacts.append(f"{name}-{pkg.get('epoch', 0)}:{ver}-{rel}.x86_64")
+        profiles = {k: {"rpms": v} for k, v in mod["profiles"].items()}
+        docs.append(_modulemd(mod["name"], mod["stream"], profiles, artifacts))
+        defaults = {mod["stream"]: [mod["default_profile"]]}
+        docs.append(_module_defaults(mod["name"], mod["stream"], defaults))
     return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
 
 
@@ -264,10 +287,7 @@ def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
     dnf = facts()["dnf"]
     builds = [(pkg, v) for pkg in dnf["packages"] for v in pkg["versions"]]
     _rpm_repo(dest, builds + _container_toolkit("dnf"), dist, gpg_home, fpr)
-    modules = dest / "modules.yaml"
-    modules.write_text(_modules_yaml(dnf, dist))
-    _run("modifyrepo_c", "--mdtype=modules", modules, dest / "repodata")
-    modules.unlink()
+    _add_modules(dest, _modules_yaml(dnf, dist))
     return dest
 
 
@@ -340,7 +360,17 @@ def build_dnf_archive(dest: Path, os_name: str, gpg_home: Path, fpr: str) -> dic
     for repo, repo_id in ids.items():
         builds = [(p, p["version"]) for p in archive(os_name)["packages"] if p["repo"] == repo]
         out[repo_id] = _rpm_repo(dest / repo_id, builds, f"el{n}", gpg_home, fpr)
+    if archive(os_name).get("modules"):
+        _add_modules(out[ids["appstream"]], _archive_modules_yaml(archive(os_name), f"el{n}"))
     return out
+
+
+def _add_modules(repo: Path, text: str) -> None:
+    """Put modules.yaml into a repository's repodata, as modifyrepo_c does for the real ones."""
+    modules = repo / "modules.yaml"
+    modules.write_text(text)
+    _run("modifyrepo_c", "--mdtype=modules", modules, repo / "repodata")
+    modules.unlink()
 
 
 def tools_missing() -> list[str]:
