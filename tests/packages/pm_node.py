@@ -128,6 +128,11 @@ class PmNode:
         ]
         self._write(f"etc/yum.repos.d/oracle-linux-ol{self.releasever}.repo", "\n".join(sections))
 
+    def add_dnf_repo(self, repo_id: str, path: Path, key: Path) -> None:
+        """One more dnf repository the image configures (a site's own), checked with `key`."""
+        text = f"[{repo_id}]\nname={repo_id}\nbaseurl=file://{path}\nenabled=1\ngpgcheck=1\n"
+        self._write(f"etc/yum.repos.d/{repo_id}.repo", text + f"gpgkey=file://{key}\n")
+
     def env(self) -> dict[str, str]:
         return {
             "PATH": str(self.bin),

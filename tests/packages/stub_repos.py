@@ -365,6 +365,12 @@ def build_dnf_archive(dest: Path, os_name: str, gpg_home: Path, fpr: str) -> dic
     return out
 
 
+def build_site_slurm_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
+    """A site's own EL repository of Slurm (SchedMD's spec) and munge: fact file `site_slurm`."""
+    builds = [(p, p["version"]) for p in facts()["site_slurm"]["packages"]]
+    return _rpm_repo(dest, builds, dist, gpg_home, fpr)
+
+
 def _add_modules(repo: Path, text: str) -> None:
     """Put modules.yaml into a repository's repodata, as modifyrepo_c does for the real ones."""
     modules = repo / "modules.yaml"

@@ -1,6 +1,7 @@
 """join_slurm installs munge and slurmd with the real apt-get from the OS archive (Ubuntu 24.04
-carries Slurm 23.11.4 as 23.11.4-1.2ubuntu5: tests/packages/nvidia_repos.yaml), pinned to the
-upstream version whatever Debian revision the archive gave it."""
+carries Slurm 23.11.4 as 23.11.4-1.2ubuntu5: tests/packages/nvidia_repos.yaml) and with the real
+dnf from a site's own Slurm repository (EL), pinned to the upstream version whatever packaging
+revision the repository gave it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from bootstrap.render.package import Package, plain_packages
 from bootstrap.render.steps import join_slurm
+from tests.packages import stub_repos
 from tests.packages.pm_node import PmNode
 from tests.render.configs import config_with, pool
 
@@ -66,3 +68,16 @@ def test_a_release_the_archive_does_not_carry_fails_the_step_naming_it(tmp_path,
     assert f"Version '{version}-*' for 'slurmd' was not found" in run.stderr
     assert n.statuses(run)["join_slurm"]["status"] == "failed"
     assert n.installed("slurmd") is None
+
+
+def test_slurm_slurmd_from_a_site_repository_on_oracle_linux(tmp_path, archives, signing_key):
+    home, fpr = signing_key
+    site = stub_repos.build_site_slurm_repo(tmp_path / "site-slurm", "el9", home, fpr)
+    n = _slurm_node(tmp_path, archives, "oracle-linux-9", "24.05.8")
+    n.add_dnf_repo("site-slurm", site, archives["oracle-linux-9"] / "archive-key.asc")
+    first = n.run("--only", "join_slurm")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert n.statuses(first)["join_slurm"]["status"] == "changed"
+    assert n.installed("slurm-slurmd") == "24.05.8-1.el9"
+    again = n.run("--only", "join_slurm")
+    assert n.statuses(again)["join_slurm"]["status"] == "ok", again.stdout
