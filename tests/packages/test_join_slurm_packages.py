@@ -70,14 +70,18 @@ def test_a_release_the_archive_does_not_carry_fails_the_step_naming_it(tmp_path,
     assert n.installed("slurmd") is None
 
 
-def test_slurm_slurmd_from_a_site_repository_on_oracle_linux(tmp_path, archives, signing_key):
+@pytest.mark.parametrize("os_name", ["oracle-linux-8", "oracle-linux-9"])
+def test_slurm_slurmd_from_a_site_repository_on_oracle_linux(
+    tmp_path, archives, signing_key, os_name
+):
     home, fpr = signing_key
-    site = stub_repos.build_site_slurm_repo(tmp_path / "site-slurm", "el9", home, fpr)
-    n = _slurm_node(tmp_path, archives, "oracle-linux-9", "24.05.8")
-    n.add_dnf_repo("site-slurm", site, archives["oracle-linux-9"] / "archive-key.asc")
+    dist = f"el{os_name[-1]}"
+    site = stub_repos.build_site_slurm_repo(tmp_path / "site-slurm", dist, home, fpr)
+    n = _slurm_node(tmp_path, archives, os_name, "24.05.8")
+    n.add_dnf_repo("site-slurm", site, archives[os_name] / "archive-key.asc")
     first = n.run("--only", "join_slurm")
     assert first.returncode == 0, first.stderr[-3000:]
     assert n.statuses(first)["join_slurm"]["status"] == "changed"
-    assert n.installed("slurm-slurmd") == "24.05.8-1.el9"
+    assert n.installed("slurm-slurmd") == f"24.05.8-1.{dist}"
     again = n.run("--only", "join_slurm")
     assert n.statuses(again)["join_slurm"]["status"] == "ok", again.stdout
