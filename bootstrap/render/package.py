@@ -15,6 +15,8 @@ class Package:
     A version is the repository's exact version string, epoch included where the package has
     one (apt matches `=VERSION` against the whole string: `=4.4.2-1` never finds `1:4.4.2-1`).
     On the check side a version without an epoch matches any epoch, as dnf's specs do.
+    A version ending in `-*` is an upstream version with any packaging revision (apt and dnf
+    both take that glob), for packages whose revision depends on who built them (Slurm).
     """
 
     name: str

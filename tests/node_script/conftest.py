@@ -18,7 +18,7 @@ import pytest
 from bootstrap.render import render_pool
 from bootstrap.render.script import build_context, step_of
 from infra.config import StackConfig
-from infra.shapes import CATALOG
+from infra.shapes import CATALOG, Shape
 from tests.node_script import fakes
 
 OS_RELEASE = {
@@ -46,6 +46,44 @@ class Result:
         return {s["step"]: s["status"] for s in self.statuses}
 
 
+def lay_out_fresh_node(root: Path, state: Path, imds: Path, shape: Shape, os_name: str) -> None:
+    """What a fresh node of `shape` / `os_name` looks like to the script and the fakes: its
+    os-release, /proc and /sys (NVMe, RDMA links done by the image's plugin, up and
+    authenticated), and its IMDS answers. Nothing configured yet, no package installed."""
+
+    def write(rel: str, text: str, base: Path = root) -> None:
+        path = base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    state.mkdir()
+    write("etc/os-release", OS_RELEASE[os_name])
+    write("proc/sys/kernel/random/boot_id", "6c1e5f0a-0000-4000-8000-000000000001\n")
+    write("etc/fstab", "UUID=0a1b / xfs defaults 0 0\n")
+    write("proc/mounts", "/dev/sda3 / xfs rw,relatime 0 0\n")
+    write("proc/mdstat", "Personalities :\nunused devices: <none>\n")
+    for key in ("gc_thresh1", "gc_thresh2", "gc_thresh3"):
+        write(f"proc/sys/net/ipv4/neigh/default/{key}", "1024\n")
+    for cpu in (0, 1):
+        write(f"sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor", "schedutil\n")
+    for i in range(shape.nvme_count or 0):
+        (root / f"sys/block/nvme{i}n1").mkdir(parents=True)
+    # A partitioned NVMe namespace (like a boot disk) that must never join the RAID.
+    (root / "sys/block/nvme99n1/nvme99n1p1").mkdir(parents=True)
+    for i, dev in enumerate(shape.rdma_devices):
+        nd = f"rdma{i}"
+        (root / f"sys/class/infiniband/{dev}/device/net/{nd}").mkdir(parents=True)
+        write(f"sys/class/net/{nd}/mtu", "1500\n")
+        for key in ("rp_filter", "arp_ignore", "arp_announce"):
+            write(f"proc/sys/net/ipv4/conf/{nd}/{key}", "0\n")
+        write(f"ip/{nd}", f"10.224.{i}.7", base=state)
+        write(f"auth/{nd}", "", base=state)
+    write("var/run/oci-hpc/oci-hpc-rdma-configure.json", '{"state": "COMPLETED"}\n')
+    write("ofed", "", base=state)
+    write("instance/shape", shape.name, base=imds)
+    write("instance/metadata/gpufleet_fss_host", "10.0.3.20", base=imds)
+
+
 class Node:
     def __init__(self, tmp: Path, config: StackConfig) -> None:
         self.config = config
@@ -70,32 +108,7 @@ class Node:
         return path
 
     def _build(self) -> None:
-        self.state.mkdir()
-        self.write("etc/os-release", OS_RELEASE[self.pool.os])
-        self.write("proc/sys/kernel/random/boot_id", "6c1e5f0a-0000-4000-8000-000000000001\n")
-        self.write("etc/fstab", "UUID=0a1b / xfs defaults 0 0\n")
-        self.write("proc/mounts", "/dev/sda3 / xfs rw,relatime 0 0\n")
-        self.write("proc/mdstat", "Personalities :\nunused devices: <none>\n")
-        for key in ("gc_thresh1", "gc_thresh2", "gc_thresh3"):
-            self.write(f"proc/sys/net/ipv4/neigh/default/{key}", "1024\n")
-        for cpu in (0, 1):
-            self.write(f"sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor", "schedutil\n")
-        for i in range(self.shape.nvme_count or 0):
-            (self.root / f"sys/block/nvme{i}n1").mkdir(parents=True)
-        # A partitioned NVMe namespace (like a boot disk) that must never join the RAID.
-        (self.root / "sys/block/nvme99n1/nvme99n1p1").mkdir(parents=True)
-        for i, dev in enumerate(self.shape.rdma_devices):
-            nd = f"rdma{i}"
-            (self.root / f"sys/class/infiniband/{dev}/device/net/{nd}").mkdir(parents=True)
-            self.write(f"sys/class/net/{nd}/mtu", "1500\n")
-            for key in ("rp_filter", "arp_ignore", "arp_announce"):
-                self.write(f"proc/sys/net/ipv4/conf/{nd}/{key}", "0\n")
-            self.write(f"ip/{nd}", f"10.224.{i}.7", base=self.state)
-            self.write(f"auth/{nd}", "", base=self.state)
-        self.write("var/run/oci-hpc/oci-hpc-rdma-configure.json", '{"state": "COMPLETED"}\n')
-        self.write("ofed", "", base=self.state)
-        self.write("instance/shape", self.shape.name, base=self.imds)
-        self.write("instance/metadata/gpufleet_fss_host", "10.0.3.20", base=self.imds)
+        lay_out_fresh_node(self.root, self.state, self.imds, self.shape, self.pool.os)
         self._write_repo()
         # The image carries NVIDIA's CUDA repository, as OCI's GPU images do (the nvidia_repo
         # step's own configuring is tested with real apt and dnf in tests/packages).

@@ -45,6 +45,28 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, st
     return base
 
 
+@pytest.fixture(scope="session")
+def archives(
+    tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, str]
+) -> dict[str, Path]:
+    """Each OS's own archive (the image's configured repositories), keyed by OS name; each
+    directory holds the archive's key as `archive-key.gpg` (apt) / `archive-key.asc` (dnf)."""
+    home, fpr = signing_key
+    out = {}
+    for os_name in stub_repos.facts()["distribution_archives"]:
+        if os_name == "sources":
+            continue
+        base = tmp_path_factory.mktemp(f"archive-{os_name}")
+        if os_name.startswith("ubuntu"):
+            stub_repos.build_apt_archive(base, os_name, home)
+            stub_repos.export_keyring(home, base / "archive-key.gpg")
+        else:
+            stub_repos.build_dnf_archive(base, os_name, home, fpr)
+            stub_repos.export_key(home, base / "archive-key.asc")
+        out[os_name] = base
+    return out
+
+
 @pytest.fixture
 def nvidia_mirror(
     monkeypatch: pytest.MonkeyPatch, mirror: Path, signing_key: tuple[Path, str]

@@ -22,7 +22,8 @@ from bootstrap.render.script import build_context, step_of
 from infra.config import StackConfig
 from infra.shapes import CATALOG
 from tests.node_script import fakes
-from tests.node_script.conftest import OS_RELEASE
+from tests.node_script.conftest import lay_out_fresh_node
+from tests.packages import stub_repos
 
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -58,6 +59,7 @@ class PmNode:
 
     def __init__(self, tmp: Path, config: StackConfig) -> None:
         pool = config.pools[0]
+        self.os = pool.os
         self.shape = CATALOG[pool.shape]
         self.ctx: dict[str, Any] = build_context(config, pool, checker=False)
         self.family = self.ctx["pkg_family"]
@@ -65,9 +67,9 @@ class PmNode:
         self.script = tmp / "bootstrap.sh"
         self.script.write_text(first_boot_script(config, pool))  # what first boot runs
         self.root, self.state, self.bin = tmp / "root", tmp / "state", tmp / "bin"
+        self.imds = tmp / "imds"
         self.repo = step_of(self.ctx, "nvidia_repo")["vars"]
-        self.state.mkdir()
-        self._write("etc/os-release", OS_RELEASE[pool.os])
+        lay_out_fresh_node(self.root, self.state, self.imds, self.shape, pool.os)
         fakes.install(self.bin)
         for name, body in WRAPPERS.items():
             path = self.bin / name
@@ -91,7 +93,7 @@ class PmNode:
             (self.state / "apt.conf").write_text(APT_CONF.format(root=self.root))
         else:
             for d in ("etc/yum.repos.d", "var/log"):
-                (self.root / d).mkdir(parents=True)
+                (self.root / d).mkdir(parents=True, exist_ok=True)
 
     def _write(self, rel: str, text: str) -> Path:
         path = self.root / rel
@@ -109,10 +111,34 @@ class PmNode:
             repo = f"[image-cuda]\nname=cuda\nbaseurl={url}\nenabled=1\ngpgcheck=0\n"
             self._write("etc/yum.repos.d/image-cuda.repo", repo)
 
+    def add_archive(self, archive: Path) -> None:
+        """The image's own OS repositories (tests/packages/stub_repos.py `build_*_archive`),
+        configured and trusted as the image configures them."""
+        key = archive / "archive-key.gpg"
+        if self.family == "apt":
+            suite = stub_repos.archive(self.os)["suite"]
+            comps = " ".join(sorted(p.name for p in (archive / "pool").iterdir()))
+            line = f"deb [signed-by={key}] file://{archive} {suite} {comps}\n"
+            self._write("etc/apt/sources.list", line)
+            return
+        sections = [
+            f"[{repo.name}]\nname={repo.name}\nbaseurl=file://{repo}\nenabled=1\n"
+            f"gpgcheck=1\ngpgkey=file://{archive}/archive-key.asc\n"
+            for repo in sorted(p for p in archive.iterdir() if p.is_dir())
+        ]
+        self._write(f"etc/yum.repos.d/oracle-linux-ol{self.releasever}.repo", "\n".join(sections))
+
+    def add_dnf_repo(self, repo_id: str, path: Path, key: Path) -> None:
+        """One more dnf repository the image configures (a site's own), checked with `key`."""
+        text = f"[{repo_id}]\nname={repo_id}\nbaseurl=file://{path}\nenabled=1\ngpgcheck=1\n"
+        self._write(f"etc/yum.repos.d/{repo_id}.repo", text + f"gpgkey=file://{key}\n")
+
     def env(self) -> dict[str, str]:
         return {
             "PATH": str(self.bin),
             "GF_ROOT": str(self.root),
+            "GF_IMDS": str(self.imds),
+            "GF_OCA_WAIT_S": "0",
             "GF_EUID": "0",
             "FAKE_STATE": str(self.state),
             "FAKE_GPUS": str(self.shape.gpu_count),

@@ -69,6 +69,12 @@ def export_key(home: Path, dest: Path) -> Path:
     return dest
 
 
+def export_keyring(home: Path, dest: Path) -> Path:
+    """The public key as a binary keyring, as an image ships its archive's keyring."""
+    _run("gpg", "--homedir", home, "--batch", "--yes", "--output", dest, "--export")
+    return dest
+
+
 # --- apt ----------------------------------------------------------------------------------------
 
 
@@ -81,7 +87,7 @@ def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "am
             f"Version: {version}",
             f"Architecture: {arch}",
             "Maintainer: gpufleet tests <tests@localhost>",
-            f"Description: stand-in for NVIDIA's {name}",
+            f"Description: stand-in for {name}",
         ]
         if depends:
             lines.append("Depends: " + ", ".join(d.replace("{version}", version) for d in depends))
@@ -98,6 +104,8 @@ def build_apt_repo(dest: Path, gpg_home: Path) -> Path:
     for pkg in apt["packages"]:
         for version in pkg["versions"]:
             _deb(dest, pkg["name"], version, pkg.get("depends", []))
+    for pkg, version in _container_toolkit("apt"):
+        _deb(dest, pkg["name"], version, pkg["depends"])
     keyring = apt["repository"]["keyring_package"]
     _deb(dest, keyring["name"], keyring["version"], [], keyring["architecture"])
     (dest / "Packages").write_text(_run("apt-ftparchive", "packages", ".", cwd=dest))
@@ -136,7 +144,7 @@ def _spec(pkg: dict[str, Any], version: str, dist: str) -> str:
         f"Name: {pkg['name']}",
         f"Version: {ver}",
         f"Release: {rel}",
-        "Summary: stand-in for an NVIDIA package",
+        "Summary: stand-in package",
         "License: MIT",
         f"BuildArch: {pkg.get('arch', 'x86_64')}",
     ]
@@ -176,64 +184,87 @@ def _modules_yaml(dnf: dict[str, Any], dist: str) -> str:
                 else:
                     rpms.append(item.replace("{branch}", branch))
             profiles[profile] = {"rpms": sorted(rpms)}
-        docs.append(
-            {
-                "document": "modulemd",
-                "version": 2,
-                "data": {
-                    "name": mods["name"],
-                    "stream": s["stream"],
-                    "version": 20251009011129,
-                    "context": "f132e61741",
-                    "arch": "x86_64",
-                    "summary": f"Nvidia driver for {s['stream']} branch",
-                    "description": "stand-in",
-                    "license": {"module": ["MIT"]},
-                    "profiles": profiles,
-                    "artifacts": {"rpms": artifacts},
-                },
-            }
-        )
-    docs.append(
-        {
-            "document": "modulemd-defaults",
-            "version": 1,
-            "data": {
-                "module": mods["name"],
-                "stream": mods["default_stream"],
-                "profiles": {s["stream"]: ["default"] for s in mods["streams"]},
-            },
-        }
-    )
+        docs.append(_modulemd(mods["name"], s["stream"], profiles, artifacts))
+    profiles = {s["stream"]: ["default"] for s in mods["streams"]}
+    docs.append(_module_defaults(mods["name"], mods["default_stream"], profiles))
     return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
 
 
-def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
-    """A dnf repository (repodata with modules.yaml; every rpm signed with the key in
-    `gpg_home`) of the fact file's `dnf` section for one EL release (`dist` = el8 / el9)."""
-    dnf = facts()["dnf"]
+def _modulemd(
+    name: str, stream: str, profiles: dict[str, Any], artifacts: list[str]
+) -> dict[str, Any]:
+    """One module stream (modulemd v2) with its profiles and artifact NEVRAs."""
+    return {
+        "document": "modulemd",
+        "version": 2,
+        "data": {
+            "name": name,
+            "stream": stream,
+            "version": 20251009011129,
+            "context": "f132e61741",
+            "arch": "x86_64",
+            "summary": f"{name} {stream}",
+            "description": "stand-in",
+            "license": {"module": ["MIT"]},
+            "profiles": profiles,
+            "artifacts": {"rpms": artifacts},
+        },
+    }
+
+
+def _module_defaults(name: str, stream: str, profiles: dict[str, list[str]]) -> dict[str, Any]:
+    """modulemd-defaults: the stream dnf enables without being asked."""
+    return {
+        "document": "modulemd-defaults",
+        "version": 1,
+        "data": {"module": name, "stream": stream, "profiles": profiles},
+    }
+
+
+def _archive_modules_yaml(entry: dict[str, Any], dist: str) -> str:
+    """modules.yaml of an OS archive's AppStream: each module's one stream, its packages as
+    artifacts, and its default stream."""
+    by_name = {p["name"]: p for p in entry["packages"]}
+    docs = []
+    for mod in entry.get("modules", []):
+        artifacts = []
+        for name in mod["packages"]:
+            pkg = by_name[name]
+            ver, rel = _nevra_parts(pkg, pkg["version"], dist)
+            artifacts.append(f"{name}-{pkg.get('epoch', 0)}:{ver}-{rel}.x86_64")
+        profiles = {k: {"rpms": v} for k, v in mod["profiles"].items()}
+        docs.append(_modulemd(mod["name"], mod["stream"], profiles, artifacts))
+        defaults = {mod["stream"]: [mod["default_profile"]]}
+        docs.append(_module_defaults(mod["name"], mod["stream"], defaults))
+    return yaml.safe_dump_all(docs, explicit_start=True, explicit_end=True, sort_keys=False)
+
+
+def _rpm_repo(
+    dest: Path, builds: list[tuple[dict[str, Any], str]], dist: str, gpg_home: Path, fpr: str
+) -> Path:
+    """Build each (package entry, version) as an rpm into `dest`, sign them all with the key
+    in `gpg_home` and index them (repodata, no modules)."""
     dest.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         top = Path(tmp)
         (top / "SPECS").mkdir()
-        for pkg in dnf["packages"]:
-            for version in pkg["versions"]:
-                spec = top / "SPECS" / f"{pkg['name']}-{len(list(top.glob('SPECS/*')))}.spec"
-                spec.write_text(_spec(pkg, version, dist))
-                _run(
-                    "rpmbuild",
-                    "--quiet",
-                    "--define",
-                    f"_topdir {top}",
-                    "--define",
-                    f"_rpmdir {dest}",
-                    "--define",
-                    "_build_id_links none",
-                    "--define",
-                    "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
-                    "-bb",
-                    spec,
-                )
+        for n, (pkg, version) in enumerate(builds):
+            spec = top / "SPECS" / f"{pkg['name']}-{n}.spec"
+            spec.write_text(_spec(pkg, version, dist))
+            _run(
+                "rpmbuild",
+                "--quiet",
+                "--define",
+                f"_topdir {top}",
+                "--define",
+                f"_rpmdir {dest}",
+                "--define",
+                "_build_id_links none",
+                "--define",
+                "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm",
+                "-bb",
+                spec,
+            )
     rpms = sorted(dest.glob("*.rpm"))
     _run(
         "rpmsign",
@@ -247,11 +278,105 @@ def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
         *rpms,
     )
     _run("createrepo_c", "--quiet", "--no-database", dest)
-    modules = dest / "modules.yaml"
-    modules.write_text(_modules_yaml(dnf, dist))
-    _run("modifyrepo_c", "--mdtype=modules", modules, dest / "repodata")
-    modules.unlink()
     return dest
+
+
+def build_dnf_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
+    """A dnf repository (repodata with modules.yaml; every rpm signed with the key in
+    `gpg_home`) of the fact file's `dnf` section for one EL release (`dist` = el8 / el9)."""
+    dnf = facts()["dnf"]
+    builds = [(pkg, v) for pkg in dnf["packages"] for v in pkg["versions"]]
+    _rpm_repo(dest, builds + _container_toolkit("dnf"), dist, gpg_home, fpr)
+    _add_modules(dest, _modules_yaml(dnf, dist))
+    return dest
+
+
+def _container_toolkit(family: str) -> list[tuple[dict[str, Any], str]]:
+    """NVIDIA's container toolkit packages as (entry, version) for one family's repository."""
+    ctk = facts()["container_toolkit"]
+    out = []
+    for pkg in ctk["packages"]:
+        deps = pkg.get("depends", [])
+        if family == "dnf":  # `name (op version)` -> rpm's `name op version`
+            deps = [d.replace(" (", " ").rstrip(")").replace("{version}", "{evr}") for d in deps]
+        out.append(({"name": pkg["name"], "depends": deps, "requires": deps}, ctk["version"]))
+    return out
+
+
+# --- the distribution archives (the OS's own repositories) -----------------------------------
+
+
+def archive(os_name: str) -> dict[str, Any]:
+    """The fact file's `distribution_archives` entry of one OS."""
+    entry: dict[str, Any] = facts()["distribution_archives"][os_name]
+    return entry
+
+
+def build_apt_archive(dest: Path, os_name: str, gpg_home: Path) -> Path:
+    """An Ubuntu archive laid out as archive.ubuntu.com: pool/<component>/*.deb,
+    dists/<suite>/<component>/binary-amd64/Packages and a signed dists/<suite>/InRelease."""
+    entry = archive(os_name)
+    suite = entry["suite"]
+    components = sorted({p["component"] for p in entry["packages"]})
+    for comp in components:
+        (dest / "pool" / comp).mkdir(parents=True)
+    for pkg in entry["packages"]:
+        pool = dest / "pool" / pkg["component"]
+        _deb(
+            pool,
+            pkg["name"],
+            pkg["version"],
+            pkg.get("depends", []),
+            pkg.get("architecture", "amd64"),
+        )
+    dists = dest / "dists" / suite
+    for comp in components:
+        index = dists / comp / "binary-amd64"
+        index.mkdir(parents=True)
+        (index / "Packages").write_text(
+            _run("apt-ftparchive", "packages", f"pool/{comp}", cwd=dest)
+        )
+    opts = {
+        "Origin": "Ubuntu",
+        "Label": "Ubuntu",
+        "Suite": suite,
+        "Codename": suite,
+        "Architectures": "amd64",
+        "Components": " ".join(components),
+    }
+    args = [a for k, v in opts.items() for a in ("-o", f"APT::FTPArchive::Release::{k}={v}")]
+    (dists / "Release").write_text(_run("apt-ftparchive", *args, "release", ".", cwd=dists))
+    sign = ("gpg", "--homedir", gpg_home, "--batch", "--yes")
+    _run(*sign, "--clearsign", "-o", dists / "InRelease", dists / "Release")
+    return dest
+
+
+def build_dnf_archive(dest: Path, os_name: str, gpg_home: Path, fpr: str) -> dict[str, Path]:
+    """Oracle Linux's BaseOS and AppStream as two dnf repositories under `dest`: repo id
+    (ol<N>_baseos_latest, ol<N>_appstream) -> its directory."""
+    n = os_name.rsplit("-", 1)[1]
+    ids = {"baseos": f"ol{n}_baseos_latest", "appstream": f"ol{n}_appstream"}
+    out = {}
+    for repo, repo_id in ids.items():
+        builds = [(p, p["version"]) for p in archive(os_name)["packages"] if p["repo"] == repo]
+        out[repo_id] = _rpm_repo(dest / repo_id, builds, f"el{n}", gpg_home, fpr)
+    if archive(os_name).get("modules"):
+        _add_modules(out[ids["appstream"]], _archive_modules_yaml(archive(os_name), f"el{n}"))
+    return out
+
+
+def build_site_slurm_repo(dest: Path, dist: str, gpg_home: Path, fpr: str) -> Path:
+    """A site's own EL repository of Slurm (SchedMD's spec) and munge: fact file `site_slurm`."""
+    builds = [(p, p["version"]) for p in facts()["site_slurm"]["packages"]]
+    return _rpm_repo(dest, builds, dist, gpg_home, fpr)
+
+
+def _add_modules(repo: Path, text: str) -> None:
+    """Put modules.yaml into a repository's repodata, as modifyrepo_c does for the real ones."""
+    modules = repo / "modules.yaml"
+    modules.write_text(text)
+    _run("modifyrepo_c", "--mdtype=modules", modules, repo / "repodata")
+    modules.unlink()
 
 
 def tools_missing() -> list[str]:

@@ -267,7 +267,6 @@ def test_first_boot_from_a_bare_image_reaches_every_package_step_after_the_reboo
     driver's services and installs NCCL; a third run changes nothing."""
     n = node(os_name, repo=False)
     steps = "nvidia_repo,nvidia_driver,nccl"
-    (n.root / "proc/sys/kernel/random").mkdir(parents=True)
     (n.root / "proc/sys/kernel/random/boot_id").write_text("first-boot\n")
     first = n.run("--only", steps)
     assert first.returncode == 6, first.stderr[-3000:]

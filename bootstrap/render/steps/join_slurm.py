@@ -31,7 +31,11 @@ SLURMD_PACKAGE = {"apt": "slurmd", "dnf": "slurm-slurmd"}
 
 
 def slurm_packages(family: str, version: str) -> list[Package]:
-    return [*plain_packages("munge"), Package(SLURMD_PACKAGE[family], version)]
+    """munge and slurmd; slurmd at the pinned upstream version with whatever packaging revision
+    its repository gave it (Ubuntu 24.04: 23.11.4-1.2ubuntu5; a site's own build: -1.el9):
+    real apt refuses `slurmd=23.11.4` when the archive holds 23.11.4-1.2ubuntu5
+    (tests/packages/test_join_slurm_packages.py), and takes `slurmd=23.11.4-*`, as dnf does."""
+    return [*plain_packages("munge"), Package(SLURMD_PACKAGE[family], f"{version}-*")]
 
 
 def build(inp: PoolInput) -> StepData:

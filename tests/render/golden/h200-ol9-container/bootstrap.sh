@@ -556,7 +556,9 @@ gf::pkg::apt::install() {
     --allow-downgrades "$@"
 }
 
-gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); sets GF_PKG_HAVE
+# NAME WANT ("" = any version; no epoch in WANT = any epoch; WANT ending in "-*" = that upstream
+# version with any revision, as apt and dnf read the same spec); sets GF_PKG_HAVE
+gf::pkg::has() {
   local have="" line
   have=$("gf::pkg::${GF_PKG_FAMILY}::version" "$1") || have=""
   GF_PKG_HAVE=${have//$'\n'/,}
@@ -565,6 +567,7 @@ gf::pkg::has() { # NAME WANT ("" = any version; no epoch in WANT = any epoch); s
   while IFS= read -r line; do
     if [[ $2 != *:* ]]; then line=${line#*:}; fi
     if [[ $line == "$2" ]]; then return 0; fi
+    if [[ $2 == *-\* && $line == "${2%\*}"* ]]; then return 0; fi
   done <<<"$have"
   return 1
 }
