@@ -27,8 +27,6 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-import yaml
-
 from bootstrap.inventory.model import Inventory, Node
 
 # Ansible's implicit groups (docs.ansible.com, "Default groups": every host is in `all`, and
@@ -99,6 +97,8 @@ def to_ansible_yaml(inv: Inventory) -> str:
         hosts = children.setdefault(node.pool, {"hosts": {}})["hosts"]
         hosts[node.name] = _host_vars(inv, node)
     doc = {"all": {"vars": _group_vars(inv), "children": children}}
+    import yaml  # here, not at the top: every fleet command imports this package, few need YAML
+
     return yaml.safe_dump(doc, sort_keys=False)
 
 

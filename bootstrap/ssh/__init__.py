@@ -1,5 +1,6 @@
 """Strict, bounded SSH to nodes behind a bastion (paramiko). See `errors` for the error tree."""
 
+from bootstrap.ssh import _no_invoke  # noqa: F401  (first: before paramiko is imported)
 from bootstrap.ssh.connection import Connector, NodeConnection
 from bootstrap.ssh.errors import (
     AuthError,
