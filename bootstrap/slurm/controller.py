@@ -22,6 +22,7 @@ import base64
 
 from bootstrap.render.jinja import render_text
 from bootstrap.render.package import Package, PkgFamily, plain_packages
+from bootstrap.render.steps.join_slurm import slurm_pin
 from bootstrap.slurm.conf import controllers, state_dir
 from bootstrap.slurm.site import SlurmSite
 from infra.config import StackConfig
@@ -43,7 +44,8 @@ def controller_packages(
     if config.slurm.accounting.database == "mariadb" and not backup:
         base.append("mariadb-server")
     names = [n for n in SLURM_PACKAGES[family] if not (backup and n.endswith("slurmdbd"))]
-    pinned = [Package(name, config.slurm.version) for name in names]
+    # The same pin as the nodes' slurmd (join_slurm), so one site repository serves both.
+    pinned = [Package(name, slurm_pin(config.slurm.version)) for name in names]
     return [*plain_packages(*base), *pinned]
 
 

@@ -266,22 +266,27 @@ def test_database_step_is_skipped_for_oci_mysql(tmp_path: Path) -> None:
 
 
 def fake_rpm(tmp_path: Path, slurm_version: str) -> Path:
-    """`rpm -q --qf '%{VERSION}\\n' -- NAME` as on an Oracle Linux controller; refuses other use."""
+    """`rpm -q --qf <the package library's query> -- NAME` as on an Oracle Linux controller
+    (RPM builds carry a release: 24.05.8-1.el9); refuses any other use."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
+    query = "%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n"
     (bin_dir / "rpm").write_text(
-        "#!/bin/sh\n[ \"$1 $2 $4\" = '-q --qf --' ] && [ \"$3\" = '%{VERSION}\\n' ]"
+        f"#!/bin/sh\n[ \"$1 $2 $4\" = '-q --qf --' ] && [ \"$3\" = '{query}' ]"
         ' || { echo "unexpected rpm $*" >&2; exit 99; }\n'
-        'case "$5" in\n  munge) echo 0.5.13 ;;\n  mariadb-server) echo 10.5.22 ;;\n'
+        'case "$5" in\n  munge) echo 0.5.13-2.el9 ;;\n  mariadb-server) echo 3:10.5.22-1.el9 ;;\n'
         f"  slurm*) echo {slurm_version} ;;\n  *) exit 1 ;;\nesac\n"
     )
     (bin_dir / "rpm").chmod(0o755)
     return bin_dir
 
 
-@pytest.mark.parametrize(("have", "status"), [("24.05.8", "ok"), ("23.11.10", "changed")])
+@pytest.mark.parametrize(
+    ("have", "status"), [("24.05.8-1.el9", "ok"), ("23.11.10-1.el9", "changed")]
+)
 def test_dnf_check_compares_the_upstream_version(tmp_path: Path, have: str, status: str) -> None:
-    """RPM builds carry a release ("24.05.8-1.el9"); the pin ("24.05.8") is the version alone."""
+    """RPM builds carry a release ("24.05.8-1.el9"); the pin ("24.05.8-*") takes any release,
+    with the shared package library's own query (no controller-only override)."""
     root = tmp_path / "root"
     env = {"GF_PKG_FAMILY": "dnf", "PATH": f"{fake_rpm(tmp_path, have)}:{os.environ['PATH']}"}
     rc, lines, err = run(script(tmp_path), root, "--check", "--only", "install_packages", **env)
@@ -289,7 +294,7 @@ def test_dnf_check_compares_the_upstream_version(tmp_path: Path, have: str, stat
     assert statuses(lines)["install_packages"] == status
     if status == "changed":
         message = lines[0]["message"]
-        assert message.startswith("would install") and "slurm-slurmctld-24.05.8" in message
+        assert message.startswith("would install") and "slurm-slurmctld-24.05.8-*" in message
 
 
 def fake_systemd(tmp_path: Path) -> tuple[str, Path]:

@@ -47,7 +47,8 @@ def make_root(tmp_path: Path, pinned: str) -> tuple[Path, dict[str, str]]:
     for name, version in STOCK.items():
         build_deb(repo, name, version)
     for name in ("slurmctld", "slurmdbd", "slurm-client"):
-        for version in (DEBIAN_12, pinned):
+        # a site build carries a packaging revision, as every .deb does (pin: "<version>-*")
+        for version in (DEBIAN_12, f"{pinned}-1"):
             build_deb(repo, name, version)
     packages = subprocess.run(["apt-ftparchive", "packages", "."], cwd=repo, check=True,
                               capture_output=True, text=True, timeout=60).stdout  # fmt: skip
@@ -97,7 +98,7 @@ def test_real_apt_installs_exactly_the_pinned_version(tmp_path: Path) -> None:
     status = run(tmp_path, env)
     assert status["status"] == "changed", status
     for name in ("slurmctld", "slurmdbd", "slurm-client"):
-        assert installed(root, name) == pinned  # not Debian 12's, which the repo also holds
+        assert installed(root, name) == f"{pinned}-1"  # not Debian 12's, which the repo holds
     assert installed(root, "munge") == STOCK["munge"]
     assert installed(root, "mariadb-server") == STOCK["mariadb-server"]
 

@@ -30,12 +30,18 @@ SLURMD_ENV = {"apt": "/etc/default/slurmd", "dnf": "/etc/sysconfig/slurmd"}
 SLURMD_PACKAGE = {"apt": "slurmd", "dnf": "slurm-slurmd"}
 
 
+def slurm_pin(version: str) -> str:
+    """The pin of every Slurm daemon package, on nodes and controllers alike: the upstream
+    version with whatever packaging revision its repository gave it (Ubuntu 24.04:
+    23.11.4-1.2ubuntu5; a site's own build: -1.el9). Real apt refuses `slurmd=23.11.4` when
+    the archive holds 23.11.4-1.2ubuntu5 and takes `slurmd=23.11.4-*`, as dnf does
+    (tests/packages/test_join_slurm_packages.py)."""
+    return f"{version}-*"
+
+
 def slurm_packages(family: str, version: str) -> list[Package]:
-    """munge and slurmd; slurmd at the pinned upstream version with whatever packaging revision
-    its repository gave it (Ubuntu 24.04: 23.11.4-1.2ubuntu5; a site's own build: -1.el9):
-    real apt refuses `slurmd=23.11.4` when the archive holds 23.11.4-1.2ubuntu5
-    (tests/packages/test_join_slurm_packages.py), and takes `slurmd=23.11.4-*`, as dnf does."""
-    return [*plain_packages("munge"), Package(SLURMD_PACKAGE[family], f"{version}-*")]
+    """munge and slurmd at `slurm_pin`."""
+    return [*plain_packages("munge"), Package(SLURMD_PACKAGE[family], slurm_pin(version))]
 
 
 def build(inp: PoolInput) -> StepData:
