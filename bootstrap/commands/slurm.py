@@ -48,14 +48,26 @@ if TYPE_CHECKING:
     from infra.config import StackConfig
 
 
+def _address_port(address: str) -> tuple[str, int]:
+    """`ADDRESS` or `ADDRESS:PORT` (IPv4 or a name; a bare IPv6 address keeps port 22)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or ":" in host or not port.isdigit():
+        return address, 22
+    if not 1 <= int(port) <= 65535:
+        bad_input(f"--controller {address!r}: port {port} is outside 1-65535")
+    return host, int(port)
+
+
 def controller_nodes(inventory: Inventory, addresses: Sequence[str], name: str) -> tuple[Node, ...]:
-    """The controllers as runner targets (SSH user and bastion as for the inventory's nodes)."""
+    """The controllers as runner targets (SSH user and bastion as for the inventory's nodes);
+    each address is `ADDRESS[:PORT]`, port 22 by default."""
     from bootstrap.inventory.model import Node
 
     user = inventory.nodes[0].user
     names = [name] if len(addresses) == 1 else [f"{name}-{i}" for i in range(len(addresses))]
-    return tuple(Node(name=n, host=addr, port=22, user=user, pool="slurm-controller", shape="")
-                 for n, addr in zip(names, addresses, strict=True))  # fmt: skip
+    targets = [_address_port(a) for a in addresses]
+    return tuple(Node(name=n, host=host, port=port, user=user, pool="slurm-controller", shape="")
+                 for n, (host, port) in zip(names, targets, strict=True))  # fmt: skip
 
 
 def load_slurm_stack(path: Path) -> StackConfig:
@@ -145,7 +157,7 @@ def render(
 @click.option(
     "--controller",
     required=True,
-    help="The Slurm controller's private address (stack output slurm.controllers).",
+    help="The Slurm controller's private address (stack output slurm.controllers), ADDRESS[:PORT].",
 )
 @click.option(
     "--controller-name",

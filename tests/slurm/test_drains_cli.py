@@ -40,3 +40,13 @@ def test_controller_is_required(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--controller" in result.output
+
+
+def test_controller_port_outside_the_range_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["slurm", "sync-drains", "--inventory", str(inventory(tmp_path)),
+              "--controller", "10.0.0.9:70000", "--logs", str(tmp_path / "logs")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "port 70000 is outside 1-65535" in result.output
+    assert not (tmp_path / "logs").exists()
