@@ -114,7 +114,7 @@ def _run(
                 message=str(exc),
                 attempts=conn.attempts,
             )
-    return _judge(code, output, node.name, conn.attempts)
+    return _judge(code, output, node.name, conn.attempts, conn.exit_signal)
 
 
 def _first_failed(steps: list[StepResult]) -> str | None:
@@ -128,7 +128,9 @@ _EVENT_CATEGORY = {"locked": "locked", "deadline": "timeout", "signal": "signal"
 EXIT_REBOOT = 6
 
 
-def _judge(code: int, output: NodeOutput, name: str, attempts: int) -> _Outcome:
+def _judge(
+    code: int, output: NodeOutput, name: str, attempts: int, exit_signal: str | None = None
+) -> _Outcome:
     steps = output.steps
     failed = next((s for s in steps if s.status is Status.FAILED), None)
     if code == 0 and failed is None:
@@ -158,7 +160,10 @@ def _judge(code: int, output: NodeOutput, name: str, attempts: int) -> _Outcome:
         message = f"{name}: step {failed.step} failed: {failed.message} (exit code {code})"
     elif code == -1:
         category = "signal"
-        message = f"{name}: the remote shell was killed by a signal before reporting an exit status"
+        killed_by = f"SIG{exit_signal}" if exit_signal else "a signal"
+        message = (
+            f"{name}: the remote shell was killed by {killed_by} before reporting an exit status"
+        )
     else:
         message = f"{name}: exit code {code}"
     return _Outcome(

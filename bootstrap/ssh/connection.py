@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 import paramiko
+from paramiko.common import MSG_CHANNEL_REQUEST, cMSG_CHANNEL_SUCCESS
 
 from bootstrap.ssh.errors import (
     BastionLostError,
@@ -36,6 +37,7 @@ from bootstrap.ssh.tunnel import BastionPool, NoCloseSocket, close_tunnel, direc
 
 OnLine = Callable[[str, str], None]  # (stream "out" | "err", line without newline)
 _READ_CHUNK = 32768
+_EXIT_SIGNAL = "_gpufleet_exit_signal"  # set on a Channel by _channel_request
 
 # paramiko logs a failed handshake at ERROR with a Python traceback; with no handler set up,
 # logging's last resort prints it on the operator's terminal. Every failure reaches the
@@ -150,6 +152,10 @@ class NodeConnection:
         self._sock = sock
         self._tunnel = tunnel
         self.attempts = 1
+        # The signal (name without "SIG") that killed the last exec's remote process, as sshd
+        # reported it; None when it exited or nothing was said.
+        self.exit_signal: str | None = None
+        _hear_exit_signals(transport)
 
     def __enter__(self) -> NodeConnection:
         return self
@@ -183,6 +189,7 @@ class NodeConnection:
         signal). Raises SshTimeoutError past `deadline`, CommandError when stopped or cut
         off; either way the channel is closed, which a supervised job takes as its stop."""
         name = self.endpoint.name
+        self.exit_signal = None
         try:
             chan = self.transport.open_session(timeout=_remaining(deadline, 30.0))
         except (paramiko.SSHException, EOFError, OSError) as exc:
@@ -198,7 +205,9 @@ class NodeConnection:
             _drain(chan, on_line, deadline, stop, name, command)
             if not chan.status_event.wait(_remaining(deadline, 30.0)):
                 raise SshTimeoutError(name, "no exit status after the output ended")
-            if chan.exit_status == -1 and not self.transport.is_active():
+            self.exit_signal = getattr(chan, _EXIT_SIGNAL, None)
+            lost = chan.exit_status == -1 and self.exit_signal is None
+            if lost and not self.transport.is_active():
                 raise ConnectionLostError(name, "closed before the exit status", command=command)
             return chan.recv_exit_status()
         except TimeoutError:
@@ -263,6 +272,31 @@ class NodeConnection:
             raise CommandError(self.endpoint.name, f"upload to {path} failed: {exc}") from None
         finally:
             sftp.close()
+
+
+def _hear_exit_signals(transport: paramiko.Transport) -> None:
+    """Make `transport` keep the "exit-signal" channel request, which paramiko answers as
+    unhandled and drops: without it a remote process killed by a signal is only exit -1."""
+    table = dict(type(transport)._channel_handler_table)  # type: ignore[attr-defined]
+    table[MSG_CHANNEL_REQUEST] = _channel_request
+    transport._channel_handler_table = table  # type: ignore[attr-defined]
+
+
+def _channel_request(chan: paramiko.Channel, m: paramiko.Message) -> None:
+    # RFC 4254 section 6.10: string "exit-signal", boolean FALSE, string signal name without
+    # "SIG", boolean core dumped, string error message, string language tag.
+    start = m.packet.tell()
+    if m.get_text() == "exit-signal":
+        want_reply = m.get_boolean()
+        setattr(chan, _EXIT_SIGNAL, m.get_text() or "?")
+        if want_reply:
+            reply = paramiko.Message()
+            reply.add_byte(cMSG_CHANNEL_SUCCESS)
+            reply.add_int(chan.remote_chanid)
+            chan.transport._send_user_message(reply)  # type: ignore[union-attr]
+        return
+    m.packet.seek(start)
+    paramiko.Channel._handle_request(chan, m)  # type: ignore[attr-defined]
 
 
 def _remaining(deadline: float | None, default: float | None) -> float | None:

@@ -234,6 +234,30 @@ def test_a_remote_signal_is_named_as_one(small_fleet: sshfleet.Fleet, tmp_path: 
     assert "SIGKILL" in r["error_message"]
 
 
+# Walks up from the job to the session's own process (the child of sshd: the login shell, or
+# sudo under it) and sends it TERM, so the node-side supervisor dies with it and never reports.
+KILL_LOGIN_SHELL = (
+    "p=$$; while :; do read -r _ _ _ pp _ < /proc/$p/stat; read -r _ comm _ < /proc/$pp/stat; "
+    '[ "$comm" = "(sshd)" ] && break; p=$pp; done; kill -TERM "$p"; sleep 5'
+)
+
+
+@pytest.mark.parametrize("sudo", [["--sudo"], []], ids=["sudo", "login-user"])
+def test_a_killed_login_shell_is_named_by_its_signal(
+    small_fleet: sshfleet.Fleet, tmp_path: Path, sudo: list[str]
+) -> None:
+    # sshd says "exit-signal TERM" instead of an exit status; paramiko drops that request.
+    inventory = _inventory(small_fleet, tmp_path)
+    results, err = _run_json(
+        inventory, tmp_path / "logs", "--limit", "node-0002", *sudo, "--", KILL_LOGIN_SHELL
+    )
+    r = results["node-0002"]
+    assert (r["status"], r["error_category"]) == ("failed", "signal"), r
+    assert "remote shell was killed by SIGTERM" in r["error_message"], r
+    assert r["exit_code"] == -1
+    assert "Traceback" not in err
+
+
 def test_a_hung_sshd_does_not_overrun_the_deadline(
     small_fleet: sshfleet.Fleet, tmp_path: Path
 ) -> None:
