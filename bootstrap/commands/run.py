@@ -27,6 +27,7 @@ from bootstrap.runner.command_line import (
     split_names,
 )
 from bootstrap.runner.jobs import CommandJob
+from bootstrap.runner.remote_command import command_lock
 
 
 @click.command(name="run")
@@ -52,7 +53,9 @@ def command(
     if not words:
         bad_input("give the command after `--` (e.g. `gpufleet run ... -- nvidia-smi -L`)")
     inventory = load_selection(opts, limit)
-    job = CommandJob(" ".join(words), sudo=sudo)
+    line = " ".join(words)
+    # Its own lock: a retry never overlaps itself, and a bootstrap does not block it.
+    job = CommandJob(line, sudo=sudo, lock=command_lock(line, sudo=sudo))
 
     def job_for(node: Node) -> CommandJob:
         return job

@@ -29,7 +29,7 @@ from typing import Protocol
 
 from bootstrap.inventory.model import Node
 from bootstrap.runner.node_output import NodeOutput
-from bootstrap.runner.remote_command import shell_job, supervised
+from bootstrap.runner.remote_command import LOCK_FILE, shell_job, supervised
 from bootstrap.runner.settings import RunSettings
 from bootstrap.ssh.connection import NodeConnection
 
@@ -115,6 +115,7 @@ class CommandJob:
     command: str
     sudo: bool = False
     capture: list[str] | None = field(default=None, compare=False)
+    lock: str = LOCK_FILE  # the node lock it takes (bootstrap.runner.remote_command)
 
     def execute(
         self,
@@ -132,6 +133,7 @@ class CommandJob:
             sudo=settings.sudo if self.sudo else "",
             seconds=_seconds_left(deadline),
             lock_wait=_lock_wait(settings, deadline),
+            lock=self.lock,
         )
         capture = self.capture
         on_line = output.on_line

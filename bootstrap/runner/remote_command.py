@@ -15,6 +15,11 @@
   image). The file is opened read-only (flock needs no write access), after creating it only
   when missing: with `fs.protected_regular`, root may not `O_CREAT` a file another user owns
   in /tmp.
+* **Which lock.** Scripts (`bootstrap`, the Slurm scripts) and `health` share the node's job
+  lock, `gpufleet-job.lock`: one changes the node, the other must not judge it half-changed.
+  An ad-hoc `gpufleet run` takes a lock of its own command (`command_lock`): the same command
+  never runs twice at once on a node, while `run -- nvidia-smi` still answers during an
+  hour-long bootstrap instead of waiting and refusing as `locked`.
 * **Its own process group.** The job runs under `timeout -k 10 <seconds>`, which makes itself
   the leader of a new process group; the node-side deadline then stops the whole group.
 * **Stopped as a group when the client goes away.** The client keeps the channel's stdin open
@@ -30,6 +35,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shlex
 
 NODE_EVENT_PREFIX = "gpufleet-node: "
@@ -82,7 +89,20 @@ def shell_job(command: str) -> list[str]:
     return ["bash", "-c", command]
 
 
-def supervised(argv: list[str], *, sudo: str, seconds: int, lock_wait: int) -> str:
+def command_lock(command: str, *, sudo: bool) -> str:
+    """The lock file name of an ad-hoc command: the same command line (and sudo) on a node
+    shares it.
+
+    >>> command_lock("nvidia-smi -L", sudo=True)[:13], command_lock("a", sudo=False)[-5:]
+    ('gpufleet-run-', '.lock')
+    """
+    digest = hashlib.sha256(f"{int(sudo)}:{command}".encode()).hexdigest()[:16]
+    return f"gpufleet-run-{digest}.lock"
+
+
+def supervised(
+    argv: list[str], *, sudo: str, seconds: int, lock_wait: int, lock: str = LOCK_FILE
+) -> str:
     """The shell text that runs `argv` supervised, as described above.
 
     >>> supervised(shell_job("a; b"), sudo="sudo -n", seconds=60, lock_wait=20)[:40]
@@ -99,7 +119,9 @@ def supervised(argv: list[str], *, sudo: str, seconds: int, lock_wait: int) -> s
         str(max(1, seconds)),
         *(shlex.quote(a) for a in argv),
     ]
-    return f'gf_lock="${{GPUFLEET_LOCK_DIR:-/tmp}}/{LOCK_FILE}"\n' + " ".join(words)
+    if not re.fullmatch(r"[A-Za-z0-9._-]+\.lock", lock):
+        raise ValueError(f"not a lock file name: {lock!r}")
+    return f'gf_lock="${{GPUFLEET_LOCK_DIR:-/tmp}}/{lock}"\n' + " ".join(words)
 
 
 def parse_node_event(line: str) -> tuple[str, str] | None:

@@ -2,7 +2,8 @@
 kill sshd processes and stop daemons, so they never touch the shared session fleet):
 
 * Ctrl-C stops the job's whole process group on the node, and a retry never runs beside it;
-* a second start on a node waits for the node's job lock, or refuses when it stays held;
+* a second start on a node waits for the node's job lock, or refuses when it stays held; an
+  ad-hoc `run` has a lock of its own command, so it answers during a bootstrap;
 * what ended a node is told apart: a dropped node connection, a lost bastion, a remote
   signal, a hung sshd (bounded by --deadline), a broken handshake (no traceback printed).
 """
@@ -25,7 +26,7 @@ import pytest
 
 from bootstrap.results import NodeResult
 from bootstrap.runner import RunSettings, run_fleet
-from bootstrap.runner.jobs import CommandJob
+from bootstrap.runner.jobs import CommandJob, ScriptJob
 from bootstrap.runner.setup import build_connector, select_inventory
 from tests import sshfleet
 from tests.runner.fleet_helpers import fleet_for, gpufleet_process
@@ -162,6 +163,49 @@ def test_a_second_start_waits_for_the_node_lock_or_refuses(
     holder_span, waiter_span = sorted(_journal(fleet, "node-0000", token).values())
     assert len(holder_span) == len(waiter_span) == 2
     assert holder_span[1] <= waiter_span[0]  # the waiter ran only after the holder ended
+
+
+def test_an_ad_hoc_run_answers_during_a_bootstrap_but_never_overlaps_itself(
+    small_fleet: sshfleet.Fleet, tmp_path: Path
+) -> None:
+    fleet, token, name = small_fleet, "runlock", "node-0001"
+    inventory = _inventory(fleet, tmp_path)
+    inv = select_inventory(inventory, limit=[name])
+    script = ("#!/bin/bash\n" + LONG_JOB.format(token=f"{token}/boot", sleep=8) + "\n").encode()
+    boot: dict[str, NodeResult] = {}
+
+    def bootstrap() -> None:
+        report = run_fleet(
+            inv.nodes,
+            lambda node: ScriptJob(script),
+            connector=build_connector(inv),
+            settings=RunSettings(sudo=""),
+            logs_dir=tmp_path / "logs-boot",
+            kind="bootstrap",
+            params={},
+        )
+        boot["result"] = report.results[0]
+
+    holder = threading.Thread(target=bootstrap)
+    holder.start()
+    _wait_for(lambda: bool(_journal(fleet, name, f"{token}/boot")))
+    # Another command answers at once although the bootstrap holds the node's job lock.
+    started = time.monotonic()
+    results, _ = _run_json(inventory, tmp_path / "logs", "--limit", name, "--sudo", "--", "id -u")
+    assert results[name]["status"] == "ok", results[name]
+    assert results[name]["output_tail"] == ["0"]
+    assert time.monotonic() - started < 6
+    assert holder.is_alive()
+    # The same ad-hoc command twice: the second waits for the first (its own lock).
+    job = LONG_JOB.format(token=f"{token}/run", sleep=2)
+    first = _cli(inventory, tmp_path / "logs-a", "--limit", name, "--sudo", "--", job)
+    _wait_for(lambda: bool(_journal(fleet, name, f"{token}/run")))
+    second = _cli(inventory, tmp_path / "logs-b", "--limit", name, "--sudo", "--", job)
+    assert first.wait(60) == 0 and second.wait(60) == 0
+    spans = sorted(_journal(fleet, name, f"{token}/run").values())
+    assert len(spans) == 2 and spans[0][1] <= spans[1][0], spans
+    holder.join(60)
+    assert boot["result"].status.succeeded, boot["result"]
 
 
 def _run_json(inventory: Path, logs: Path, *args: str) -> tuple[dict[str, dict[str, Any]], str]:
