@@ -101,16 +101,20 @@ def test_ctrl_c_stops_the_job_group_on_every_node_and_a_retry_never_overlaps(
 ) -> None:
     fleet, token = small_fleet, "ctrlc"
     inventory = _inventory(fleet, tmp_path)
-    job = LONG_JOB.format(token=token, sleep=300)
+    # The same command line both times (a retry shares the first run's node lock); each run
+    # sleeps as long as the node's `sleep` file says when it starts.
+    job = LONG_JOB.format(token=token, sleep='"$(cat "$d/sleep" 2>/dev/null || echo 300)"')
     names = [d.name for d in fleet.nodes]
     first = _cli(inventory, tmp_path / "logs", "--sudo", "--", job)
     _wait_for(lambda: all(_pgids(fleet, n, token) for n in names))
     groups = [g for n in names for g in _pgids(fleet, n, token)]
     assert all(sshfleet.process_group_alive(g) for g in groups)
+    for name in names:
+        (fleet.node_dir(name) / token / "sleep").write_text("1\n")
 
     first.send_signal(signal.SIGINT)
     # the retry starts at once, while the first run may still be winding down
-    retry = _cli(inventory, tmp_path / "logs-retry", "--sudo", "--", job.replace("300", "1"))
+    retry = _cli(inventory, tmp_path / "logs-retry", "--sudo", "--", job)
     _, err = first.communicate(timeout=60)
     retry.communicate(timeout=60)
 
