@@ -33,13 +33,17 @@ BASTION_RETRY_AFTER_S = 1.0
 
 
 class NoCloseSocket:
-    """Delegates everything to the wrapped channel except `close()`, which does nothing."""
+    """Delegates everything to the wrapped channel except `close()`, which does nothing.
+    `stop_reading()` ends a pending read (as EOF) without sending anything."""
 
     def __init__(self, channel: paramiko.Channel) -> None:
         self._channel = channel
 
     def close(self) -> None:
         pass
+
+    def stop_reading(self) -> None:
+        self._channel.in_buffer.close()
 
     @property
     def _closed(self) -> bool:  # read by paramiko's Transport.stop_thread
