@@ -19,7 +19,7 @@ from pathlib import Path
 
 SUDOERS_DIR = Path("/etc/sudoers.d")
 # Variables the node's sessions carry (sshd SetEnv) that scripts under sudo still need.
-_SUDO_KEEP = "GPUFLEET_NODE GPUFLEET_NODE_DIR PATH"
+_SUDO_KEEP = "GPUFLEET_NODE GPUFLEET_NODE_DIR GF_ROOT PATH"
 
 
 class LoginError(RuntimeError):
