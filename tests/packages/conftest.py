@@ -46,6 +46,32 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, st
 
 
 @pytest.fixture(scope="session")
+def sbsa_mirror(mirror: Path, signing_key: tuple[Path, str]) -> Path:
+    """The mirror's Arm server trees (`<distro>/sbsa/`, arm64 packages), for GB200 nodes; built
+    only by the tests that need them."""
+    home, _ = signing_key
+    apt = stub_repos.build_apt_repo(mirror / "ubuntu2204/sbsa", home, arch="arm64")
+    stub_repos.export_key(home, apt / f"{cuda_repo.APT_KEY_ID}.pub")
+    (mirror / "ubuntu2404/sbsa").symlink_to(apt)
+    return mirror
+
+
+@pytest.fixture(scope="session")
+def arm64_archives(
+    tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, str]
+) -> dict[str, Path]:
+    """The Ubuntu archives again, for arm64 (ports.ubuntu.com's layout)."""
+    home, _ = signing_key
+    out = {}
+    for os_name in ("ubuntu-22.04", "ubuntu-24.04"):
+        base = tmp_path_factory.mktemp(f"archive-{os_name}-arm64")
+        stub_repos.build_apt_archive(base, os_name, home, arch="arm64")
+        stub_repos.export_keyring(home, base / "archive-key.gpg")
+        out[os_name] = base
+    return out
+
+
+@pytest.fixture(scope="session")
 def archives(
     tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[Path, str]
 ) -> dict[str, Path]:

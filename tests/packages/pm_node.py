@@ -90,7 +90,16 @@ class PmNode:
             ):
                 (self.root / d).mkdir(parents=True, exist_ok=True)
             self._write("var/lib/dpkg/status", "")
-            (self.state / "apt.conf").write_text(APT_CONF.format(root=self.root))
+            conf = APT_CONF.format(root=self.root)
+            if self.shape.cpu_arch == "aarch64":
+                # An Arm node's apt and dpkg take arm64 as theirs. This machine's dpkg is
+                # amd64-native, so the root lists arm64 as a foreign architecture it may
+                # install, and apt resolves for arm64 only.
+                subprocess.run(
+                    ["dpkg", f"--root={self.root}", "--add-architecture", "arm64"], check=True
+                )
+                conf += 'APT::Architecture "arm64";\nAPT::Architectures { "arm64"; };\n'
+            (self.state / "apt.conf").write_text(conf)
         else:
             for d in ("etc/yum.repos.d", "var/log"):
                 (self.root / d).mkdir(parents=True, exist_ok=True)
@@ -167,6 +176,10 @@ class PmNode:
             text=True,
             timeout=240,
         )
+
+    def architecture(self, name: str) -> str:
+        """The architecture of installed package `name` in the root (apt roots)."""
+        return self.pm("dpkg-query", "-W", "-f", "${Architecture}", name).stdout
 
     def installed(self, name: str) -> str | None:
         """The installed version of `name` in the root ([epoch:]version-release), or None."""

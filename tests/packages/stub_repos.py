@@ -78,7 +78,14 @@ def export_keyring(home: Path, dest: Path) -> Path:
 # --- apt ----------------------------------------------------------------------------------------
 
 
-def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "amd64") -> None:
+def _deb(
+    out: Path,
+    name: str,
+    version: str,
+    depends: list[str],
+    arch: str = "amd64",
+    multi_arch: str | None = None,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         control = Path(tmp) / "DEBIAN" / "control"
         control.parent.mkdir()
@@ -89,6 +96,8 @@ def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "am
             "Maintainer: gpufleet tests <tests@localhost>",
             f"Description: stand-in for {name}",
         ]
+        if multi_arch:
+            lines.append(f"Multi-Arch: {multi_arch}")
         if depends:
             lines.append("Depends: " + ", ".join(d.replace("{version}", version) for d in depends))
         control.write_text("\n".join(lines) + "\n")
@@ -96,16 +105,17 @@ def _deb(out: Path, name: str, version: str, depends: list[str], arch: str = "am
         _run("dpkg-deb", "-Zgzip", "--root-owner-group", "--build", tmp, out / filename)
 
 
-def build_apt_repo(dest: Path, gpg_home: Path) -> Path:
+def build_apt_repo(dest: Path, gpg_home: Path, arch: str = "amd64") -> Path:
     """A flat apt repository (Packages, Release, InRelease and Release.gpg signed with the key
-    in `gpg_home`) of every package in the fact file's `apt` section."""
+    in `gpg_home`) of every package in the fact file's `apt` section, built for `arch` (NVIDIA
+    publishes the same names and versions in its x86_64 and sbsa trees)."""
     dest.mkdir(parents=True)
     apt = facts()["apt"]
     for pkg in apt["packages"]:
         for version in pkg["versions"]:
-            _deb(dest, pkg["name"], version, pkg.get("depends", []))
+            _deb(dest, pkg["name"], version, pkg.get("depends", []), arch)
     for pkg, version in _container_toolkit("apt"):
-        _deb(dest, pkg["name"], version, pkg["depends"])
+        _deb(dest, pkg["name"], version, pkg["depends"], arch)
     keyring = apt["repository"]["keyring_package"]
     _deb(dest, keyring["name"], keyring["version"], [], keyring["architecture"])
     (dest / "Packages").write_text(_run("apt-ftparchive", "packages", ".", cwd=dest))
@@ -312,9 +322,10 @@ def archive(os_name: str) -> dict[str, Any]:
     return entry
 
 
-def build_apt_archive(dest: Path, os_name: str, gpg_home: Path) -> Path:
-    """An Ubuntu archive laid out as archive.ubuntu.com: pool/<component>/*.deb,
-    dists/<suite>/<component>/binary-amd64/Packages and a signed dists/<suite>/InRelease."""
+def build_apt_archive(dest: Path, os_name: str, gpg_home: Path, arch: str = "amd64") -> Path:
+    """An Ubuntu archive laid out as archive.ubuntu.com (ports.ubuntu.com for arm64):
+    pool/<component>/*.deb, dists/<suite>/<component>/binary-<arch>/Packages and a signed
+    dists/<suite>/InRelease."""
     entry = archive(os_name)
     suite = entry["suite"]
     components = sorted({p["component"] for p in entry["packages"]})
@@ -327,11 +338,12 @@ def build_apt_archive(dest: Path, os_name: str, gpg_home: Path) -> Path:
             pkg["name"],
             pkg["version"],
             pkg.get("depends", []),
-            pkg.get("architecture", "amd64"),
+            "all" if pkg.get("architecture") == "all" else arch,
+            pkg.get("multi_arch"),
         )
     dists = dest / "dists" / suite
     for comp in components:
-        index = dists / comp / "binary-amd64"
+        index = dists / comp / f"binary-{arch}"
         index.mkdir(parents=True)
         (index / "Packages").write_text(
             _run("apt-ftparchive", "packages", f"pool/{comp}", cwd=dest)
@@ -341,7 +353,7 @@ def build_apt_archive(dest: Path, os_name: str, gpg_home: Path) -> Path:
         "Label": "Ubuntu",
         "Suite": suite,
         "Codename": suite,
-        "Architectures": "amd64",
+        "Architectures": arch,
         "Components": " ".join(components),
     }
     args = [a for k, v in opts.items() for a in ("-o", f"APT::FTPArchive::Release::{k}={v}")]

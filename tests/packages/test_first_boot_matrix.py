@@ -29,8 +29,8 @@ from tests.render.test_render_matrix import COMBOS, expected_failure
 PIN = "570.172.08"  # the example stack's software.driver
 KINDS = ("venv", "container")
 # (shape, OS): an NVSwitch shape (fabric manager in the driver's plan) and one without, per OS;
-# each runs once per training kind. x86_64 only: this machine's apt and dnf install amd64 /
-# x86_64 packages (GB200's aarch64 plan equals L40S's, below).
+# each runs once per training kind. These are x86_64; GB200 (aarch64, Ubuntu only) runs on its
+# own below, with arm64 packages from NVIDIA's sbsa tree.
 REPRESENTATIVES = [
     (shape, os_name)
     for os_name in ("ubuntu-22.04", "ubuntu-24.04", "oracle-linux-8", "oracle-linux-9")
@@ -95,6 +95,41 @@ def _installed_as_planned(n: PmNode, enabled: tuple[str, ...]) -> list[str]:
 def test_first_boot_installs_everything_with_the_real_package_manager(fresh, shape, os_name, kind):
     n = fresh(shape, os_name, kind)
     enabled, _ = _plan(_config(shape, os_name, kind))
+    _boots_to_ready(n, enabled, kind)
+    assert CATALOG[shape].cpu_arch == "x86_64"
+
+
+GB200 = "BM.GPU.GB200.4"
+
+
+@pytest.fixture
+def fresh_arm(tmp_path, nvidia_mirror, sbsa_mirror, arm64_archives):
+    def make(os_name: str, kind: str) -> PmNode:
+        n = PmNode(tmp_path, _config(GB200, os_name, kind, "compute_cluster"))
+        n.add_archive(arm64_archives[os_name])
+        return n
+
+    return make
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("os_name", CATALOG[GB200].supported_os)
+def test_gb200_first_boot_installs_arm64_packages_from_the_sbsa_tree(fresh_arm, os_name, kind):
+    # A Grace node: apt and dpkg resolve for arm64, NVIDIA's repository is its sbsa tree and the
+    # OS archive is arm64 (ports.ubuntu.com); nothing amd64 could satisfy a dependency.
+    n = fresh_arm(os_name, kind)
+    assert n.repo["url"].endswith("/sbsa/"), n.repo
+    enabled, _ = _plan(_config(GB200, os_name, kind, "compute_cluster"))
+    _boots_to_ready(n, enabled, kind)
+    archs = {
+        p["name"]: n.architecture(p["name"]) for p in n.ctx["packages"] if p["step"] in enabled
+    }
+    assert set(archs.values()) <= {"arm64", "all"} and "arm64" in archs.values(), archs
+
+
+def _boots_to_ready(n: PmNode, enabled: tuple[str, ...], kind: str) -> None:
+    """Bare image -> driver installed, exit 6 (reboot) -> resumed run all ok/changed, every
+    planned package installed at its planned version -> a third run installs nothing."""
     installing = {p["step"] for p in n.ctx["packages"] if p["step"] in enabled}
     assert {"nvidia_driver", "nccl", "nccl_tests", "shared_fs", "health_timer"} <= installing
     assert ("containers" if kind == "container" else "training_stack") in installing
@@ -124,4 +159,3 @@ def test_first_boot_installs_everything_with_the_real_package_manager(fresh, sha
     assert {statuses[s]["status"] for s in enabled} == {"ok"}, statuses
     installs = [c for c in n.pm_calls()[before:] if " install " in f" {c} "]
     assert installs == [], installs
-    assert CATALOG[shape].cpu_arch == "x86_64"
