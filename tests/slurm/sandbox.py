@@ -63,6 +63,9 @@ class SlurmSandbox:
     quarantine: Quarantine | None = None
     accounting: bool = True
     slurmd: bool = True  # False: the controller alone (node names then need not resolve)
+    # slurm.conf keys whose rendered value the sandbox replaces (each must be rendered), e.g.
+    # a SlurmctldTimeout a test can wait out
+    overrides: Mapping[str, str] = field(default_factory=dict)
     tag: str = field(default_factory=lambda: "gf" + secrets.token_hex(4))
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     namespaces: list[str] = field(default_factory=list)
@@ -80,8 +83,18 @@ class SlurmSandbox:
             return []
         return [m.name for m in members(self.config, None, self.quarantine)]
 
+    @property
+    def backups(self) -> list[str]:
+        """The backup controllers (SlurmctldHost after the first): a namespace and a slurmctld
+        each, on the next addresses after the primary's."""
+        return [c.name for c in controllers(self.config)][1:]
+
     def ns(self, host: str) -> str:
-        return f"{self.tag}-{'c' if host == self.ctl else self.nodes.index(host)}"
+        if host == self.ctl:
+            return f"{self.tag}-c"
+        if host in self.backups:
+            return f"{self.tag}-b{self.backups.index(host)}"
+        return f"{self.tag}-{self.nodes.index(host)}"
 
     @property
     def site(self) -> SlurmSite:
@@ -172,6 +185,16 @@ class SlurmSandbox:
         self._ip("-n", c, "link", "add", "br0", "type", "bridge")
         self._ip("-n", c, "addr", "add", f"{NET}.0.1/16", "dev", "br0")
         self._ip("-n", c, "link", "set", "br0", "up")
+        for i, backup in enumerate(self.backups):
+            b = self.ns(backup)
+            self._ip("netns", "add", b)
+            self.namespaces.append(b)
+            self._ip("-n", b, "link", "set", "lo", "up")
+            self._ip("-n", c, "link", "add", f"b{i}", "type", "veth", "peer", "name", "eth0",
+                     "netns", b)  # fmt: skip
+            self._ip("-n", c, "link", "set", f"b{i}", "master", "br0", "up")
+            self._ip("-n", b, "addr", "add", f"{NET}.0.{2 + i}/16", "dev", "eth0")
+            self._ip("-n", b, "link", "set", "eth0", "up")
         for i, node in enumerate(self.nodes):
             n, addr = self.ns(node), address(i)
             self._ip("netns", "add", n)
@@ -199,6 +222,12 @@ class SlurmSandbox:
         files = render_slurm(self.config, self.site, quarantine=self.quarantine,
                              measured=self.measured)  # fmt: skip
         pool = self.config.pools[0].name
+        conf = files["slurm.conf"].splitlines()
+        for key, value in self.overrides.items():
+            at = [i for i, line in enumerate(conf) if line.startswith(f"{key}=")]
+            assert at, f"{key} is not in the rendered slurm.conf"
+            conf[at[0]] = f"{key}={value}"
+        files["slurm.conf"] = "\n".join(conf) + "\n"
         for name, text in files.items():
             (self.root / "etc" / name).write_text(text)
         health = self.root / "etc" / "health.sh"
@@ -272,6 +301,16 @@ class SlurmSandbox:
         )
         # 12,750 node names resolve one by one from a hosts file at start: about a minute.
         _wait("slurmctld", lambda: self.run("scontrol", "ping", check=False).find("UP") >= 0, 240)
+        for backup in self.backups:
+            # Same files and StateSaveLocation (shared, as the config rule demands), its own
+            # run folder: slurmctld signals whatever PID its SlurmctldPidFile names at start.
+            run = self.root / f"run-{backup}"
+            run.mkdir(exist_ok=True)
+            conf = str(self.root / "etc" / "slurm.conf")
+            self.daemon(f"slurmctld-{backup}", backup, [
+                "sh", "-c", 'mount --bind "$0" "$1" && exec slurmctld -D -f "$2"',
+                str(run), str(self.root / "run"), conf])  # fmt: skip
+            _wait("backup slurmctld", lambda: self.controllers_up() == len(self.backups) + 1, 60)
         for node in self.nodes:
             # Configless, as the join_slurm step starts it: the node has no slurm.conf and
             # fetches every file from the controller. Before it has a config it knows only
@@ -291,6 +330,10 @@ class SlurmSandbox:
         if self.nodes:
             _wait("every slurmd registered", self._all_responding, 90)
         return self
+
+    def controllers_up(self) -> int:
+        """How many controllers `scontrol ping` reports UP."""
+        return self.run("scontrol", "ping", check=False).count(" is UP")
 
     def node_states(self) -> dict[str, str]:
         out = self.run("sinfo", "-h", "-N", "-o", "%N %T")
