@@ -186,29 +186,25 @@ class SlurmSandbox:
         self._ip("-n", c, "addr", "add", f"{NET}.0.1/16", "dev", "br0")
         self._ip("-n", c, "link", "set", "br0", "up")
         for i, backup in enumerate(self.backups):
-            b = self.ns(backup)
-            self._ip("netns", "add", b)
-            self.namespaces.append(b)
-            self._ip("-n", b, "link", "set", "lo", "up")
-            self._ip("-n", c, "link", "add", f"b{i}", "type", "veth", "peer", "name", "eth0",
-                     "netns", b)  # fmt: skip
-            self._ip("-n", c, "link", "set", f"b{i}", "master", "br0", "up")
-            self._ip("-n", b, "addr", "add", f"{NET}.0.{2 + i}/16", "dev", "eth0")
-            self._ip("-n", b, "link", "set", "eth0", "up")
+            self._attach(self.ns(backup), f"b{i}", f"{NET}.0.{2 + i}")
         for i, node in enumerate(self.nodes):
-            n, addr = self.ns(node), address(i)
-            self._ip("netns", "add", n)
-            self.namespaces.append(n)
-            self._ip("-n", n, "link", "set", "lo", "up")
-            self._ip("-n", c, "link", "add", f"v{i}", "type", "veth", "peer", "name", "eth0",
-                     "netns", n)  # fmt: skip
-            self._ip("-n", c, "link", "set", f"v{i}", "master", "br0", "up")
-            self._ip("-n", n, "addr", "add", f"{addr}/16", "dev", "eth0")
-            self._ip("-n", n, "link", "set", "eth0", "up")
+            self._attach(self.ns(node), f"v{i}", address(i))
         everyone = [m.name for m in members(self.config, None, self.quarantine)]
         hosts += [f"{address(i)} {name}" for i, name in enumerate(everyone)]
         (self.root / "hosts").write_text("\n".join(hosts) + "\n")
         (self.root / "nsswitch.conf").write_text("passwd: files\ngroup: files\nhosts: files\n")
+
+    def _attach(self, ns: str, veth: str, addr: str) -> None:
+        """A namespace `ns` whose eth0 (`addr`) is plugged into the controller's bridge."""
+        c = self.ns(self.ctl)
+        self._ip("netns", "add", ns)
+        self.namespaces.append(ns)
+        self._ip("-n", ns, "link", "set", "lo", "up")
+        self._ip("-n", c, "link", "add", veth, "type", "veth", "peer", "name", "eth0",
+                 "netns", ns)  # fmt: skip
+        self._ip("-n", c, "link", "set", veth, "master", "br0", "up")
+        self._ip("-n", ns, "addr", "add", f"{addr}/16", "dev", "eth0")
+        self._ip("-n", ns, "link", "set", "eth0", "up")
 
     def _files(self) -> None:
         for d in ("etc", "state", "spool", "log", "run", "dev", "health", "bin", "db", "munge"):
