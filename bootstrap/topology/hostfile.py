@@ -25,5 +25,11 @@ def order(placements: Iterable[Placement]) -> list[Placement]:
 
 def render_hostfile(placements: Iterable[Placement], *, slots: int | None = None) -> str:
     """One host per line in the given order, ``slots=N`` appended when given."""
+    return hostfile_text((p.host for p in placements), slots=slots)
+
+
+def hostfile_text(hosts: Iterable[str], *, slots: int | None = None) -> str:
+    """Open MPI's hostfile: ``HOST`` or ``HOST slots=N`` per line, in rank order (checked by
+    the real mpirun in tests/health/test_mpirun_open_mpi.py)."""
     suffix = f" slots={slots}" if slots else ""
-    return "".join(f"{p.host}{suffix}\n" for p in placements)
+    return "".join(f"{host}{suffix}\n" for host in hosts)

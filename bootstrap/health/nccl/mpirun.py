@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shlex
 
+from bootstrap.topology.hostfile import hostfile_text
 from infra.shapes import Shape
 
 ALL_REDUCE = "all_reduce_perf"
@@ -57,7 +58,7 @@ def mpirun_command(
 ) -> str:
     """A shell command for the launcher node: write `hosts` (rank order) to `hostfile`, run,
     remove `hostfile` again; exits with mpirun's status."""
-    lines = "".join(f"{h} slots={shape.gpu_count}\n" for h in hosts)
+    lines = hostfile_text(hosts, slots=shape.gpu_count)
     argv = mpirun_argv(shape, hostfile=hostfile, nodes=len(hosts), binary=binary)
     return (
         f"printf %s {shlex.quote(lines)} > {shlex.quote(hostfile)} && "
