@@ -8,6 +8,9 @@ the other in the same fleet:
     gpufleet-sftp       the same with `--upload sftp`
     gpufleet-2bastions  the same with two bastion transports (hidden --bastion-transports 2)
     paramiko            bare thread pool + one bastion transport (peers/paramiko_loop.py)
+    paramiko-tuned      paramiko-supervised with gpufleet's per-connection cuts (AES-GCM first,
+                        no handshake timer thread, 0.5 s reader poll with closes that wake the
+                        reader: bootstrap/ssh/handshake.py), the floor for gpufleet's own code
     paramiko-supervised the same, running exactly gpufleet's node-side command (lock, process
                         group, stdin watch), so the difference to gpufleet is the client alone
     asyncssh            bare asyncio loop + one bastion connection (peers/asyncssh_loop.py)
@@ -46,6 +49,7 @@ PEERS = [
     "gpufleet-2bastions",
     "paramiko",
     "paramiko-supervised",
+    "paramiko-tuned",
     "asyncssh",
     "openssh",
     "openssh-curve25519",
@@ -156,7 +160,7 @@ def run_peer(
         except (ValueError, KeyError):
             m["ok"] = 0
         shutil.rmtree(logs, ignore_errors=True)
-    elif name in ("paramiko", "paramiko-supervised", "asyncssh"):
+    elif name in ("paramiko", "paramiko-supervised", "paramiko-tuned", "asyncssh"):
         loop, _, mode = name.partition("-")
         m = measure(
             [py, str(peers / f"{loop}_loop.py"), str(inventory), str(script), str(concurrency)]

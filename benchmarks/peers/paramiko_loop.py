@@ -1,8 +1,11 @@
 """Bare paramiko peer: a thread pool and one shared bastion transport, nothing else.
 
-python paramiko_loop.py INVENTORY SCRIPT CONCURRENCY [supervised]   ->   {"ok": N, "nodes": M}
+python paramiko_loop.py INVENTORY SCRIPT CONCURRENCY [supervised|tuned]  ->  {"ok": N, "nodes": M}
 
 With `supervised`, each node runs exactly gpufleet's remote command (see remote_command.py).
+`tuned` is `supervised` plus the per-connection cuts gpufleet makes to paramiko's defaults
+(bootstrap/ssh/handshake.py), written out here again so the peer stays a bare loop: AES-GCM
+first, no handshake timer thread, a 0.5 s reader poll, and closes that end the pending read.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from remote_command import remote_command, supervised_command
 inv = json.loads(Path(sys.argv[1]).read_text())
 script = Path(sys.argv[2]).read_bytes()
 concurrency = int(sys.argv[3])
-same_as_gpufleet = sys.argv[4:] == ["supervised"]
+same_as_gpufleet = sys.argv[4:] in (["supervised"], ["tuned"])
+tuned = sys.argv[4:] == ["tuned"]
 ssh = inv["ssh"]
 key = paramiko.Ed25519Key.from_private_key_file(ssh["identity_file"])
 host_keys = paramiko.HostKeys(ssh["known_hosts"])
@@ -33,7 +37,8 @@ class NoClose:
         self.chan = chan
 
     def close(self) -> None:
-        pass
+        if tuned:
+            self.chan.in_buffer.close()  # wake the reader, which now polls only every 0.5 s
 
     @property
     def _closed(self) -> bool:
@@ -43,8 +48,19 @@ class NoClose:
         return getattr(self.chan, name)
 
 
+class NoTimer:
+    def cancel(self) -> None:
+        pass
+
+
 def handshake(sock: Any, host: str, port: int) -> paramiko.Transport:
     t = paramiko.Transport(sock)
+    if tuned:
+        sock.settimeout(0.5)
+        t.packetizer._Packetizer__timer = NoTimer()  # type: ignore[attr-defined]
+        options = t.get_security_options()
+        gcm = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+        options.ciphers = gcm + tuple(c for c in options.ciphers if c not in gcm)
     t.start_client(timeout=15)
     k = t.get_remote_server_key()
     entry = host_keys.lookup(f"[{host}]:{port}")
