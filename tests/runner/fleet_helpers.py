@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,21 @@ def fleet_for(
         yield running
     finally:
         running.stop()
+
+
+@contextlib.contextmanager
+def session_rc(daemons: Iterable[sshfleet.Daemon], text: str) -> Iterator[None]:
+    """Each node's ~/.bashrc (read by its SSH sessions) holds `text` within the block, and is
+    put back as it was after: the session fleet is shared between tests."""
+    rcs = [d.home / ".bashrc" for d in daemons]
+    saved = {rc: rc.read_text() if rc.exists() else None for rc in rcs}
+    for rc in rcs:
+        rc.write_text(text)
+    try:
+        yield
+    finally:
+        for rc, before in saved.items():
+            if before is None:
+                rc.unlink(missing_ok=True)
+            else:
+                rc.write_text(before)

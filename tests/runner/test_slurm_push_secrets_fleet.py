@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from bootstrap.cli import cli
 from tests import sshfleet
+from tests.runner.fleet_helpers import session_rc
 
 TARGETS = ("node-0001", "node-0002")
 CONTROLLER = "node-0003"
@@ -51,14 +52,10 @@ def test_push_secrets_through_the_bastion_as_the_sudo_user(
     password = tmp_path / "db-password"
     password.write_text("s3cret-Pass_2026\n")
     password.chmod(0o600)
-    saved = {d.name: (d.home / ".bashrc").read_text() if (d.home / ".bashrc").exists() else None
-             for d in daemons}  # fmt: skip
-    for d in daemons:
-        (d.home / ".bashrc").write_text(f'export GF_ROOT="$GPUFLEET_NODE_DIR/{token}"\n')
     ctl = fleet.node(CONTROLLER)
     common = ["--inventory", str(inventory), "--munge-key", str(key_file),
               "--controller", f"{ctl.address}:{ctl.port}"]  # fmt: skip
-    try:
+    with session_rc(daemons, f'export GF_ROOT="$GPUFLEET_NODE_DIR/{token}"\n'):
         # The seam must reach the script's root shell on every target, or nothing is pushed.
         seen = _invoke("run", "--inventory", str(tmp_path / "all.json"), "--limit",
                        ",".join((*TARGETS, CONTROLLER)), "--logs", str(tmp_path / "check"),
@@ -71,13 +68,6 @@ def test_push_secrets_through_the_bastion_as_the_sudo_user(
         second = _invoke("slurm", "push-secrets", *common, "--logs", str(tmp_path / "logs-2"),
                          "--stack-config", str(STACK), "--db-password-file", str(password),
                          "--json")  # fmt: skip
-    finally:
-        for d in daemons:
-            before = saved[d.name]
-            if before is None:
-                (d.home / ".bashrc").unlink(missing_ok=True)
-            else:
-                (d.home / ".bashrc").write_text(before)
 
     assert set(first) == {*TARGETS, "slurm-controller-0"}
     assert all(r["status"] in ("ok", "changed") for r in [*first.values(), *second.values()])

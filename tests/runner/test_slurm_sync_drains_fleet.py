@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bootstrap.cli import cli
 from tests import sshfleet
+from tests.runner.fleet_helpers import session_rc
 
 # node-0001 is already drained by its quarantine; node-0002 is quarantined and idle; node-0003
 # was drained by gpufleet and has been released; node-0004 was drained by an operator.
@@ -45,28 +46,23 @@ def test_sync_drains_through_the_bastion_as_the_sudo_user(
     ctl = fleet.node("node-0000")
     # ~/.bashrc puts ~/bin first on PATH (sudo keeps PATH in the fleet's drop-in), as the
     # health fleet test does; both are restored after, the fleet being shared.
-    bashrc, tool = ctl.home / ".bashrc", ctl.home / "bin" / "scontrol"
-    before = bashrc.read_text() if bashrc.exists() else None
+    tool = ctl.home / "bin" / "scontrol"
     calls = tmp_path / "scontrol.calls"
     tool.parent.mkdir(parents=True, exist_ok=True)
-    bashrc.write_text('export PATH="$HOME/bin:$PATH"\n')
     tool.write_text(SCONTROL.replace("CALLS", str(calls)))
     tool.chmod(0o755)
     try:
-        result = CliRunner().invoke(cli, [
-            "slurm", "sync-drains", "--inventory", str(inventory),
-            "--controller", f"{ctl.address}:{ctl.port}", "--logs", str(tmp_path / "logs"),
-            "--json"])  # fmt: skip
+        with session_rc([ctl], 'export PATH="$HOME/bin:$PATH"\n'):
+            result = CliRunner().invoke(cli, [
+                "slurm", "sync-drains", "--inventory", str(inventory),
+                "--controller", f"{ctl.address}:{ctl.port}", "--logs", str(tmp_path / "logs"),
+                "--json"])  # fmt: skip
         assert result.exit_code == 0, result.output
         [node] = json.loads(result.stdout)["results"]
         assert node["status"] == "ok" and node["host"] == ctl.address, node
         recorded = calls.read_text().splitlines()
     finally:
         tool.unlink(missing_ok=True)
-        if before is None:
-            bashrc.unlink(missing_ok=True)
-        else:
-            bashrc.write_text(before)
     updates = [c for c in recorded if " update " in f" {c} "]
     # under sudo (uid 0); exactly one drain and one resume; node-0001 and the operator's drain
     # are left alone
